@@ -1,0 +1,124 @@
+"""Run any agent on many levels at once and keep tidy per-episode records.
+
+An *agent* here is anything with an ``observation`` (see ``agents/observations.py``) and an
+``act(obs, rng, epsilon=0.0)`` method: a trained :class:`~gmg_teach.agents.q_learning.QAgent`, a planner, or a
+scripted policy. Each level is played once, greedily; the randomness (misread cues, ties, a slippery floor) comes
+from ``seed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..agents.q_learning import as_tables
+from ..world.palette import COLOUR_NAMES, KIND_NAMES, Colour, Kind
+from ..world.tables import MazeTables
+
+OUTCOMES = ("exit", "green_apple", "other_apple", "none")
+
+
+@dataclass(eq=False)
+class Rollouts:
+    """One greedy episode per level.
+
+    Attributes:
+        tables: the compiled levels that were played.
+        reached: index of the object each episode ended on, or -1 (step limit reached first).
+        steps: steps taken in each episode.
+        shortest: maze distance from the start to every object, shape ``(episodes, objects)``.
+        paths: tiles visited, shape ``(episodes, max_steps + 1)``, padded with -1 after the end.
+        actions: actions taken, shape ``(episodes, max_steps)``, padded with -1.
+    """
+
+    tables: MazeTables
+    reached: np.ndarray
+    steps: np.ndarray
+    shortest: np.ndarray
+    paths: np.ndarray
+    actions: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.reached)
+
+    @property
+    def outcome(self) -> np.ndarray:
+        """Per episode: ``exit``, ``green_apple``, ``other_apple`` or ``none``."""
+        idx = np.maximum(self.reached, 0)
+        rows = np.arange(len(self))
+        kind = self.tables.object_kind[rows, idx]
+        colour = self.tables.object_colour[rows, idx]
+        labels = np.where(
+            kind == Kind.EXIT, "exit", np.where(colour == Colour.GREEN, "green_apple", "other_apple")
+        ).astype(object)
+        labels[self.reached < 0] = "none"
+        return labels
+
+    @property
+    def path_efficiency(self) -> np.ndarray:
+        """Steps taken over the shortest path to the object reached (1.0 = perfect; NaN if nothing reached)."""
+        best = self.shortest[np.arange(len(self)), np.maximum(self.reached, 0)]
+        return np.where(self.reached >= 0, self.steps / np.maximum(best, 1), np.nan)
+
+    def rates(self) -> dict[str, float]:
+        """Share of episodes ending in each outcome."""
+        outcome = self.outcome
+        return {name: float(np.mean(outcome == name)) for name in OUTCOMES}
+
+    def path(self, episode: int) -> np.ndarray:
+        """The tiles visited in one episode, start included."""
+        return self.paths[episode, : self.steps[episode] + 1]
+
+    def records(self) -> list[dict]:
+        """One plain dict per episode, for tables, CSV files or pandas."""
+        outcome, efficiency, rows = self.outcome, self.path_efficiency, []
+        for i, level in enumerate(self.tables.levels):
+            r = int(self.reached[i])
+            kind = colour = None
+            if r >= 0:
+                kind = KIND_NAMES[Kind(self.tables.object_kind[i, r])]
+                colour = COLOUR_NAMES[Colour(self.tables.object_colour[i, r])]
+            rows.append(
+                {
+                    "level_seed": level.seed,
+                    "distribution": level.distribution,
+                    "outcome": outcome[i],
+                    "reached_kind": kind,
+                    "reached_colour": colour,
+                    "steps": int(self.steps[i]),
+                    "shortest_path": [int(d) for d in self.shortest[i] if d < 10**6],
+                    "path_efficiency": None if np.isnan(efficiency[i]) else float(efficiency[i]),
+                }
+            )
+        return rows
+
+
+def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int = 200, slip: float = 0.0) -> Rollouts:
+    """Play one greedy episode of ``agent`` on each level (a list of levels or compiled tables)."""
+    tables = as_tables(levels)
+    rng = np.random.default_rng(seed)
+    n = tables.n_levels
+    level = np.arange(n)
+    tile = tables.start.copy()
+    paths = np.full((n, max_steps + 1), -1, dtype=np.int32)
+    actions = np.full((n, max_steps), -1, dtype=np.int8)
+    paths[:, 0] = tile
+    reached = np.full(n, -1, dtype=np.int64)
+    steps = np.zeros(n, dtype=np.int64)
+    running = np.ones(n, dtype=bool)
+    for t in range(max_steps):
+        live = np.flatnonzero(running)
+        if live.size == 0:
+            break
+        obs = agent.observation.observe(tables, level[live], tile[live], rng)
+        action = agent.act(obs, rng, 0.0, tables.open_moves(level[live], tile[live]))
+        nxt, _, terminated, obj = tables.step(level[live], tile[live], action, rng, slip=slip)
+        tile[live] = nxt
+        actions[live, t] = action
+        paths[live, t + 1] = nxt
+        steps[live] += 1
+        reached[live] = np.where(terminated, obj, -1)
+        running[live[terminated]] = False
+    shortest = tables.distance[level, :, tables.start]
+    return Rollouts(tables, reached, steps, shortest, paths, actions)

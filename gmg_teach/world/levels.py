@@ -1,0 +1,236 @@
+"""Levels: seeded procedural mazes, and hand-drawn levels as ASCII art.
+
+A level is a grid of tiles (walls and floor), a start tile for the agent, and objects. Each object has a *kind*
+(exit sign or apple) and a *colour*. The distributions in ``distributions.py`` only choose colours; the maze itself
+comes from :func:`generate_maze`, the same for every distribution.
+
+ASCII legend (one character a tile)::
+
+    #  wall            .  floor           A  the agent's start
+    G O Y B  the exit sign, coloured green / orange / yellow / blue   (upper case: the sign)
+    g o y b  an apple,      coloured green / orange / yellow / blue   (lower case: an apple)
+
+For example, a corridor with the green exit to the right and an orange apple to the left::
+
+    #######
+    #o.A.G#
+    #######
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .palette import COLOUR_BY_LETTER, Colour, Kind, object_char
+
+# One direction table for the whole package: actions are UP, RIGHT, DOWN, LEFT (clockwise from north).
+DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
+
+MIN_SIZE, MAX_SIZE = 3, 25  # maze size in cells per side
+
+
+@dataclass(frozen=True)
+class MazeObject:
+    """One object in a level: what it is, what colour it is, where it stands (row, column)."""
+
+    kind: Kind
+    colour: Colour
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class Level:
+    """A single level. ``walls[r, c]`` is True for a wall tile. The exit sign is always ``objects[0]``."""
+
+    walls: np.ndarray
+    start: tuple[int, int]
+    objects: tuple[MazeObject, ...]
+    seed: int | None = None
+    distribution: str | None = field(default=None, compare=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.walls.shape
+
+    @property
+    def exit(self) -> MazeObject:
+        return self.objects[0]
+
+    def to_ascii(self) -> str:
+        """The level as ASCII art (see the module docstring for the legend)."""
+        rows = [["#" if w else "." for w in row] for row in self.walls]
+        for obj in self.objects:
+            rows[obj.position[0]][obj.position[1]] = object_char(obj.kind, obj.colour)
+        rows[self.start[0]][self.start[1]] = "A"
+        return "\n".join("".join(r) for r in rows)
+
+    def __repr__(self) -> str:
+        return f"Level(seed={self.seed}, distribution={self.distribution!r})\n{self.to_ascii()}"
+
+
+class LevelError(ValueError):
+    """A level (drawn or generated) that cannot be played; the message says what to fix."""
+
+
+def maze_distances(walls: np.ndarray, source: tuple[int, int], blocked: set[tuple[int, int]] = frozenset()):
+    """Breadth-first maze distance from ``source`` to every tile (-1 where unreachable).
+
+    Tiles in ``blocked`` (other objects: touching one ends the episode) get a distance but are not walked through.
+    """
+    h, w = walls.shape
+    dist = np.full((h, w), -1, dtype=np.int32)
+    dist[source] = 0
+    queue = deque([source])
+    while queue:
+        r, c = queue.popleft()
+        if (r, c) in blocked and (r, c) != source:
+            continue
+        d = dist[r, c] + 1
+        for dr, dc in DELTAS:
+            rr, cc = r + dr, c + dc
+            if 0 <= rr < h and 0 <= cc < w and not walls[rr, cc] and dist[rr, cc] < 0:
+                dist[rr, cc] = d
+                queue.append((rr, cc))
+    return dist
+
+
+def check_level(level: Level) -> Level:
+    """Raise :class:`LevelError` unless every object can be reached from the start without touching another."""
+    positions = [o.position for o in level.objects]
+    if len(set(positions)) != len(positions) or level.start in positions:
+        raise LevelError("Two things share a tile: the start and every object need a tile of their own.")
+    if not level.objects or level.objects[0].kind != Kind.EXIT or any(o.kind == Kind.EXIT for o in level.objects[1:]):
+        raise LevelError("A level needs exactly one exit sign, listed first.")
+    for pos in [level.start, *positions]:
+        if level.walls[pos]:
+            raise LevelError(f"Tile {pos} is a wall, but something stands on it.")
+    dist = maze_distances(level.walls, level.start, blocked=set(positions))
+    for obj in level.objects:
+        if dist[obj.position] < 0:
+            raise LevelError(
+                f"The {object_char(obj.kind, obj.colour)} at row {obj.position[0]}, column {obj.position[1]} cannot "
+                "be reached from the start without walking through a wall or another object. Every object must "
+                "be reachable."
+            )
+    return level
+
+
+def parse_level(art: str, seed: int | None = None) -> Level:
+    """Build a :class:`Level` from ASCII art (legend in the module docstring).
+
+    Blank lines at the top and bottom and common indentation are ignored. Raises :class:`LevelError` with the row
+    and column of the first problem.
+    """
+    if not isinstance(art, str):
+        raise LevelError(f"A level must be given as a string of ASCII art, not {type(art).__name__}.")
+    lines = [line.strip() for line in art.strip("\n").splitlines() if line.strip()]
+    if not lines:
+        raise LevelError("The ASCII level is empty: draw at least one row, e.g. '#A.G#'.")
+    widths = {len(line) for line in lines}
+    if len(widths) != 1:
+        raise LevelError(
+            f"Every row of an ASCII level must have the same width; got widths {sorted(widths)}. "
+            "Pad short rows with '#'."
+        )
+    walls = np.zeros((len(lines), len(lines[0])), dtype=bool)
+    start, exit_sign, apples = None, [], []
+    for r, line in enumerate(lines):
+        for c, ch in enumerate(line):
+            if ch == "#":
+                walls[r, c] = True
+            elif ch == ".":
+                pass
+            elif ch == "A":
+                if start is not None:
+                    raise LevelError(f"Two starts 'A' (row {start[0]} and row {r}): draw exactly one.")
+                start = (r, c)
+            elif ch.upper() in COLOUR_BY_LETTER:
+                colour = COLOUR_BY_LETTER[ch.upper()]
+                if ch.isupper():
+                    exit_sign.append(MazeObject(Kind.EXIT, colour, (r, c)))
+                else:
+                    apples.append(MazeObject(Kind.APPLE, colour, (r, c)))
+            else:
+                raise LevelError(
+                    f"Unknown character {ch!r} at row {r}, column {c}. Allowed: '#' wall, '.' floor, 'A' start, "
+                    "G/O/Y/B exit sign, g/o/y/b apple."
+                )
+    if start is None:
+        raise LevelError("The level has no start: put one 'A' on a floor tile.")
+    if len(exit_sign) != 1:
+        raise LevelError(f"A level needs exactly one exit sign (G, O, Y or B, upper case); found {len(exit_sign)}.")
+    return check_level(Level(walls, start, tuple(exit_sign + apples), seed=seed, distribution="ascii"))
+
+
+def generate_maze(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random perfect maze of ``size`` x ``size`` cells as a wall grid of (2*size+1)^2 tiles.
+
+    Randomised Kruskal: knock down walls between cells in random order unless the two cells are already connected.
+    A perfect maze is a tree, so the shortest path between any two tiles is unique.
+    """
+    n = 2 * size + 1
+    walls = np.ones((n, n), dtype=bool)
+    walls[1::2, 1::2] = False
+    parent = list(range(size * size))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    edges = [(r * size + c, r * size + c + 1) for r in range(size) for c in range(size - 1)]
+    edges += [(r * size + c, (r + 1) * size + c) for r in range(size - 1) for c in range(size)]
+    for k in rng.permutation(len(edges)):
+        a, b = edges[k]
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+            (r1, c1), (r2, c2) = divmod(a, size), divmod(b, size)
+            walls[r1 + r2 + 1, c1 + c2 + 1] = False  # the wall tile between the two cells
+    return walls
+
+
+def dead_ends(walls: np.ndarray) -> list[tuple[int, int]]:
+    """Cell-centre tiles with exactly one open side: where objects are placed, so no object blocks another."""
+    cells = []
+    for r in range(1, walls.shape[0], 2):
+        for c in range(1, walls.shape[1], 2):
+            if sum(not walls[r + dr, c + dc] for dr, dc in DELTAS) == 1:
+                cells.append((r, c))
+    return cells
+
+
+def check_size(size, n_apples) -> None:
+    """Clear errors for a maze that cannot hold its objects."""
+    if not isinstance(size, (int, np.integer)) or not MIN_SIZE <= size <= MAX_SIZE:
+        raise LevelError(f"size must be a whole number of cells from {MIN_SIZE} to {MAX_SIZE}; got {size!r}.")
+    if not isinstance(n_apples, (int, np.integer)) or n_apples < 1:
+        raise LevelError(f"n_apples must be a whole number >= 1; got {n_apples!r}.")
+    most = size * size // 6
+    if n_apples + 1 > most:
+        raise LevelError(
+            f"A {size}x{size} maze is too small for 1 exit sign and {n_apples} apples: it has room for at most "
+            f"{most} objects. Use a larger size or fewer apples."
+        )
+
+
+def random_layout(size: int, n_objects: int, rng: np.random.Generator):
+    """A maze, a start tile and ``n_objects`` distinct dead-end tiles for the objects."""
+    for _ in range(100):
+        walls = generate_maze(size, rng)
+        ends = dead_ends(walls)
+        if len(ends) >= n_objects:
+            break
+    else:  # pragma: no cover - check_size keeps this out of reach
+        raise LevelError(f"Could not fit {n_objects} objects into a {size}x{size} maze; use a larger size.")
+    chosen = rng.choice(len(ends), size=n_objects, replace=False)
+    positions = [ends[i] for i in chosen]
+    free = [
+        (r, c) for r in range(1, walls.shape[0], 2) for c in range(1, walls.shape[1], 2) if (r, c) not in positions
+    ]
+    start = free[rng.integers(len(free))]
+    return walls, start, positions
