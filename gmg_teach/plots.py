@@ -140,12 +140,12 @@ def level_legend_handles(level: Level, agent: bool = True) -> list:
 
 
 def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=None, legend: bool = True,
-               title: str | None = None):
+               title: str | None = None, legend_columns: int = 2):
     """Draw a level: walls, the exit sign (square), apples (discs), each with its colour letter, and the agent.
 
     Args:
         agent: the agent's (row, column); ``"start"`` (default) draws it on the start tile, None leaves it out.
-        legend: add a legend below the maze naming every object's colour in words.
+        legend: add a legend below the maze naming every object's colour in words (in ``legend_columns``).
         title: the axes title; default names the level's distribution and seed.
 
     Each object's patch gets ``gid="object"`` and the agent ``gid="agent"`` so tests (and curious students) can
@@ -191,7 +191,7 @@ def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=N
     ax.set_title(title, fontsize=10)
     if legend:
         ax.legend(handles=level_legend_handles(level, agent is not None), loc="upper center",
-                  bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=8, frameon=False)
+                  bbox_to_anchor=(0.5, -0.01), ncol=legend_columns, fontsize=8, frameon=False)
     return ax
 
 
@@ -201,7 +201,7 @@ def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=N
 
 
 def plot_trajectories(level: Level, paths, outcomes: Sequence[str] | None = None, ax=None, legend: bool = True,
-                      title: str | None = None):
+                      title: str | None = None, legend_columns: int = 2):
     """Draw one or many paths over a level, fading from faint (start) to solid (end), with an end mark by outcome.
 
     Args:
@@ -252,7 +252,7 @@ def plot_trajectories(level: Level, paths, outcomes: Sequence[str] | None = None
                 handles.append(Line2D([], [], linestyle="none", marker=OUTCOME_MARKER[outcome], markersize=10,
                                       markerfacecolor=OUTCOME_FILL[outcome], markeredgecolor="black",
                                       label=f"end: {OUTCOME_WORDS[outcome]}"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=8,
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=legend_columns, fontsize=8,
                   frameon=False)
     return ax
 
