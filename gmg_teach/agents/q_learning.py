@@ -29,7 +29,7 @@ from .observations import get_observation
 class QLearningConfig:
     """Hyperparameters of :func:`train_q_learning`."""
 
-    episodes: int = 3000
+    episodes: int = 5000
     """Training episodes in total (over all levels stepped in parallel)."""
     table: Literal["factored", "joint"] = "factored"
     """``factored``: one table per cue, summed. ``joint``: one plain table over all cue combinations."""
