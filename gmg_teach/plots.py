@@ -432,7 +432,8 @@ def plot_outcomes(rates_by_dist: Mapping[str, Mapping[str, float]], ci: Mapping 
         rates_by_dist: ``{"train": {"exit": 0.95, "green_apple": 0.0, ...}, "deploy": {...}}`` (e.g.
             ``{name: rollout(...).rates()}``). Outcomes missing from a dict count as 0.
         ci: optional 95% intervals in the same layout, ``{"deploy": {"exit": (low, high), ...}}``, drawn as
-            error bars.
+            error bars. Without it, a ``"ci95"`` entry inside each distribution's dict is used (the layout of
+            ``gmg_teach.experiments.summarize``).
         outcomes: which outcomes to draw, in order.
 
     Bars carry ``gid="<distribution>:<outcome>"``.
@@ -444,6 +445,8 @@ def plot_outcomes(rates_by_dist: Mapping[str, Mapping[str, float]], ci: Mapping 
             raise ValueError(f"Unknown outcome {outcome!r}. Outcomes are: {', '.join(OUTCOMES)}.")
     ax = _get_ax(ax, figsize=(1.8 + 1.6 * len(rates_by_dist), 3.5))
     names = list(rates_by_dist)
+    if ci is None and any("ci95" in rates for rates in rates_by_dist.values()):
+        ci = {name: rates.get("ci95", {}) for name, rates in rates_by_dist.items()}
     width = 0.8 / len(outcomes)
     for k, outcome in enumerate(outcomes):
         x = np.arange(len(names)) + (k - (len(outcomes) - 1) / 2) * width
@@ -458,14 +461,14 @@ def plot_outcomes(rates_by_dist: Mapping[str, Mapping[str, float]], ci: Mapping 
             low_high = []
             for name, height in zip(names, heights):
                 low, high = ci.get(name, {}).get(outcome, (height, height))
-                if not low <= height <= high:
+                if not low - 1e-6 <= height <= high + 1e-6:
                     raise ValueError(
                         f"The interval ({low}, {high}) for {name!r} {outcome!r} does not contain the rate {height}: "
                         "give (low, high) bounds, not (rate, half-width)."
                     )
-                low_high.append((height - low, high - height))
+                low_high.append((max(height - low, 0.0), max(high - height, 0.0)))
             ax.errorbar(x, heights, yerr=np.array(low_high).T, fmt="none", ecolor="black", capsize=3, linewidth=1,
-                        gid=f"ci {outcome}")
+                        label=f"_ci {outcome}")  # a leading "_" keeps it out of the legend
     ax.set_xticks(np.arange(len(names)), names)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of episodes")
@@ -608,12 +611,24 @@ def _wrap_rates(rates: Mapping[str, float]) -> str:
     return "\n".join(", ".join(items[i : i + 2]) for i in range(0, len(items), 2))
 
 
+def _row_interval(row: Mapping, outcome: str) -> tuple:
+    """(low, high) for one outcome of an alpha-sweep row, from whichever layout it uses; (None, None) if none."""
+    if outcome in row.get("ci95", {}):
+        low, high = row["ci95"][outcome]
+    elif f"{outcome}_ci" in row:
+        low, high = row[f"{outcome}_ci"]
+    else:
+        low, high = row.get(f"{outcome}_low"), row.get(f"{outcome}_high")
+    return low, high
+
+
 def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] = ("exit", "green_apple"),
                      log_x: bool | None = None, title: str | None = None):
     """Deployment outcome rates against alpha, the fraction of distinguishing levels mixed into training.
 
     Args:
-        rows: ``[{"alpha": 0.0, "exit": 0.01, "green_apple": 0.93, ...}, ...]``. Optional intervals per outcome as
+        rows: ``[{"alpha": 0.0, "exit": 0.01, "green_apple": 0.93, ...}, ...]`` (``gmg_teach.experiments.alpha_sweep``).
+            Optional intervals per outcome as ``"ci95": {"exit": (low, high), ...}`` (as the experiment gives them),
             ``"<outcome>_ci": (low, high)`` or ``"<outcome>_low"`` / ``"<outcome>_high"``.
         log_x: symmetric-log x axis (alpha = 0 stays on it); default when the alphas span more than a decade.
 
@@ -635,8 +650,8 @@ def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] =
         colour = OUTCOME_FILL[outcome] if outcome != "none" else "black"
         ax.plot(alphas, y, linestyle=linestyle, marker=marker, color=colour, markeredgecolor="black",
                 label=f"deployment: {OUTCOME_WORDS[outcome]}", gid=outcome)
-        low = [row.get(f"{outcome}_ci", (row.get(f"{outcome}_low"), None))[0] for row in rows]
-        high = [row.get(f"{outcome}_ci", (None, row.get(f"{outcome}_high")))[1] for row in rows]
+        intervals = [_row_interval(row, outcome) for row in rows]
+        low, high = [i[0] for i in intervals], [i[1] for i in intervals]
         if all(v is not None for v in low + high):
             ax.fill_between(alphas, low, high, color=colour, alpha=0.2, linewidth=0, gid=f"ci {outcome}")
     if log_x is None:
