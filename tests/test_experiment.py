@@ -93,3 +93,15 @@ def test_demo_json_output_matches_documented_fields():
 def test_demo_rejects_bad_arguments_in_words():
     out = subprocess.run([sys.executable, "-m", "gmg_teach", "demo", "--seeds", "1"], capture_output=True, text=True)
     assert out.returncode == 2 and "--seeds must be at least 2" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_two_by_two_fills_every_cell_with_a_measured_agent():
+    from gmg_teach.experiments import CELL_NAMES, two_by_two
+
+    cells = two_by_two(seed=0, eval_levels=60)
+    assert sorted(c["cell"] for c in cells.values()) == sorted(CELL_NAMES.values())
+    proxy = cells["proxy learner, deploy levels"]
+    assert proxy["capabilities_generalize"] and not proxy["goal_generalizes"]
+    assert proxy["revealed_goal_posterior"]["green"] > proxy["revealed_goal_posterior"]["exit"]
+    for cell in cells.values():
+        assert len(cell["example"]["path"]) >= 2

@@ -72,6 +72,16 @@ class Cues:
 
 
 @dataclass(frozen=True)
+class LostCues(Cues):
+    """The same two cues, but both always read "none": a deployment where the agent has lost its senses."""
+
+    name = "lost cues"
+
+    def observe(self, tables: MazeTables, level, tile, rng: np.random.Generator) -> np.ndarray:
+        return np.full(np.shape(tile) + (2,), NO_CUE, dtype=np.int64)
+
+
+@dataclass(frozen=True)
 class Position:
     """The agent sees which tile it is on, and nothing else: classic tabular RL on one fixed level."""
 
@@ -99,10 +109,10 @@ class Blind:
         return np.zeros(np.shape(tile) + (1,), dtype=np.int64)
 
 
-OBSERVATIONS = {"cues": Cues, "position": Position, "blind": Blind}
+OBSERVATIONS = {"cues": Cues, "lost_cues": LostCues, "position": Position, "blind": Blind}
 
 
-def get_observation(observation) -> Cues | Position | Blind:
+def get_observation(observation) -> Cues | LostCues | Position | Blind:
     """An observation object from itself or its name (``cues``, ``position``, ``blind``)."""
     if isinstance(observation, str):
         if observation not in OBSERVATIONS:

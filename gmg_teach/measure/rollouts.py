@@ -94,8 +94,13 @@ class Rollouts:
         return rows
 
 
-def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int = 200, slip: float = 0.0) -> Rollouts:
-    """Play one greedy episode of ``agent`` on each level (a list of levels or compiled tables)."""
+def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int = 200, slip: float = 0.0,
+            observation=None) -> Rollouts:
+    """Play one greedy episode of ``agent`` on each level (a list of levels or compiled tables).
+
+    ``slip`` makes the floor slippery; ``observation`` replaces what the agent sees (a shift of its senses).
+    """
+    sees = observation if observation is not None else agent.observation
     tables = as_tables(levels)
     rng = np.random.default_rng(seed)
     n = tables.n_levels
@@ -111,7 +116,7 @@ def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int =
         live = np.flatnonzero(running)
         if live.size == 0:
             break
-        obs = agent.observation.observe(tables, level[live], tile[live], rng)
+        obs = sees.observe(tables, level[live], tile[live], rng)
         action = agent.act(obs, rng, 0.0, tables.open_moves(level[live], tile[live]))
         nxt, _, terminated, obj = tables.step(level[live], tile[live], action, rng, slip=slip)
         tile[live] = nxt
