@@ -1,0 +1,9 @@
+"""Graded exercises: build student notebooks from solutions, report check results, grade a class.
+
+- ``feedback``: the pass line / hint protocol that exercise checks use (``report``).
+- ``build``: ``solutions/*.ipynb`` (nbgrader format) -> ``exercises/*.ipynb``, never overwriting a human's edits.
+- ``grader``: run every submission in its own kernel with the instructor's tests; write a gradebook and feedback.
+- ``commands``: the ``gmg-teach build-exercises`` and ``gmg-teach grade`` subcommands.
+
+Nothing is imported here, so that ``import gmg_teach.grading.feedback`` stays cheap inside a student's kernel.
+"""

@@ -1,0 +1,65 @@
+"""The ``gmg-teach build-exercises`` and ``gmg-teach grade`` subcommands (registered by ``gmg_teach.cli``).
+
+Bad input raises ``ValueError`` (``BuildError`` is one); ``gmg_teach.cli`` prints it as one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def add_commands(sub) -> None:
+    add_build_exercises(sub)
+    add_grade(sub)
+
+
+def add_build_exercises(sub) -> None:
+    p = sub.add_parser("build-exercises", help="generate exercises/ (student notebooks) from solutions/")
+    p.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    p.add_argument("--exercises", default="exercises", help="folder to write exercises to (default: exercises)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date")
+    p.add_argument("--force", action="store_true", help="overwrite exercises even if someone edited them by hand")
+    p.set_defaults(handler=run_build_exercises)
+
+
+def run_build_exercises(args) -> int:
+    from .build import build_exercises, check_in_sync
+
+    if args.check:
+        problems = check_in_sync(args.solutions, args.exercises)
+        for problem in problems:
+            print(problem)
+        print("out of date: run `gmg-teach build-exercises`" if problems else "exercises are in sync with solutions")
+        return 1 if problems else 0
+    for line in build_exercises(args.solutions, args.exercises, force=args.force):
+        print(line)
+    return 0
+
+
+def add_grade(sub) -> None:
+    p = sub.add_parser("grade", help="grade submitted notebooks: a gradebook CSV and a feedback file per student")
+    p.add_argument("submissions", nargs="+", help="submitted notebooks, or folders of them. The student's name is "
+                   "the file name, or the folder name for <student>/<assignment>.ipynb")
+    p.add_argument("--assignment", required=True, help="assignment name: solutions/<NAME>.ipynb holds its tests")
+    p.add_argument("--out", required=True, help="gradebook CSV to write (hand-graded points in it are kept)")
+    p.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    p.add_argument("--feedback-dir", default=None, help="where to write <student>.md (default: <OUT>_feedback/)")
+    p.add_argument("--jobs", type=int, default=1, help=f"notebooks graded at once (this machine: {os.cpu_count()})")
+    p.add_argument("--timeout", type=float, default=120.0, help="time limit per notebook, seconds (default: 120)")
+    p.set_defaults(handler=run_grade)
+
+
+def run_grade(args) -> int:
+    from .grader import grade_class
+
+    if args.jobs < 1 or args.timeout <= 0:
+        raise ValueError("--jobs must be at least 1 and --timeout more than 0 seconds")
+    start = time.monotonic()
+    rows = grade_class(args.submissions, args.assignment, args.out, solutions_dir=args.solutions,
+                       feedback_dir=args.feedback_dir, jobs=args.jobs, timeout=args.timeout)
+    for row in rows:
+        print(f"{row['student']:<24} {row['total']:>6} / {row['max']:<6} {row['status']}")
+    print(f"graded {len(rows)} submissions in {time.monotonic() - start:.1f} s -> {args.out}", file=sys.stderr)
+    return 0
