@@ -338,7 +338,8 @@ class TrainLivePanel:
             self.result = run_training(settings, on_row=self.on_row)
         finally:
             self.button.disabled = False
-        self.curve_output.clear_output()
+        if has_widget_front_end():
+            self.curve_output.clear_output()  # the summary below repeats the finished curve
         self.summary_figure = draw_training_summary(self.result)
         _show_in(self.summary_output, self.summary_figure, summary_text(self.result))
         self.status.value = f"done in {self.result.seconds:.1f} s"
