@@ -60,7 +60,7 @@ class TrainingSettings:
     """Distinct training levels."""
     n_eval_levels: int = 100
     """Held-out levels for each of the two evaluation sets (training distribution and deployment)."""
-    chunks: int = 6
+    chunks: int = 5
     """How many times the learning curve is measured and redrawn during training."""
 
     def __post_init__(self):
@@ -249,6 +249,19 @@ def figure_png(figure: Figure, dpi: int = 72) -> bytes:
     return buffer.getvalue()
 
 
+def _plain_text_fallback(widget, text) -> None:
+    """Make ``widget`` show ``text()`` where only plain text can be shown (a static export without widget state)."""
+    widget_bundle = widget._repr_mimebundle_
+
+    def bundle(**kwargs):
+        data = widget_bundle(**kwargs)
+        if data is not None:
+            data["text/plain"] = text()
+        return data
+
+    widget._repr_mimebundle_ = bundle
+
+
 def _show_in(output, figure: Figure, text: str | None = None, dpi: int = 72) -> None:
     """Replace what ``output`` shows by the figure (and a line of text). Skipped where no front end would see it."""
     if not has_widget_front_end():
@@ -294,6 +307,8 @@ class TrainLivePanel:
         self.result: LiveTrainingResult | None = None
         self.curve_rows: list[dict] = []
         self.curve_figure: Figure | None = None
+        self.redraw_seconds = 0.25
+        self.last_redraw = -np.inf
         self.summary_figure: Figure | None = None
 
         self.distribution.observe(self.on_distribution_change, names="value")
@@ -301,6 +316,7 @@ class TrainLivePanel:
         controls = w.VBox([self.distribution, self.alpha, self.harder_cue, self.misread, self.episodes, self.seed,
                            w.HBox([self.button, self.progress]), self.status])
         self.widget = w.VBox([controls, self.curve_output, self.summary_output])
+        _plain_text_fallback(self.widget, lambda: summary_text(self.result) if self.result else "(train live panel)")
         if train_now:
             self.on_train_clicked()
 
@@ -314,15 +330,22 @@ class TrainLivePanel:
         self.alpha.disabled = self.distribution.value != "mixture"
 
     def on_row(self, agent, row: dict) -> None:
-        """After each chunk: move the progress bar and redraw the learning curve so far."""
+        """After each chunk: move the progress bar, show the numbers, and redraw the learning curve so far.
+
+        Drawing a PNG costs more than a chunk of training, so the curve is redrawn at most every
+        ``redraw_seconds``; the summary figure at the end shows the whole curve anyway.
+        """
         self.progress.value = int(row["episodes"])  # row 0 (before training) moves nothing
         self.status.value = (f"held-out exit {row['held_out_exit']:.0%}, deployment: exit {row['deploy_exit']:.0%}, "
                              f"green apple {row['deploy_green_apple']:.0%}")
         self.curve_rows.append(row)
+        if time.perf_counter() - self.last_redraw < self.redraw_seconds:
+            return
         self.curve_figure = Figure(figsize=(6, 3.4))
         plot_learning_curves(self.curve_rows, ax=self.curve_figure.add_subplot())
         self.curve_figure.subplots_adjust(bottom=0.42)
-        _show_in(self.curve_output, self.curve_figure, dpi=60)
+        _show_in(self.curve_output, self.curve_figure, dpi=50)
+        self.last_redraw = time.perf_counter()
 
     def on_train_clicked(self, button=None) -> LiveTrainingResult | None:
         """Train with the current settings, updating the panel as it goes; returns the result."""
@@ -333,7 +356,7 @@ class TrainLivePanel:
             return None
         self.button.disabled = True
         self.progress.max, self.progress.value = settings.episodes, 0
-        self.curve_rows = []
+        self.curve_rows, self.last_redraw = [], -np.inf
         try:
             self.result = run_training(settings, on_row=self.on_row)
         finally:
@@ -361,6 +384,7 @@ class LevelExplorer:
         self.distribution.observe(self.on_change, names="value")
         self.seed.observe(self.on_change, names="value")
         self.widget = w.VBox([w.HBox([self.distribution, self.seed]), self.output])
+        _plain_text_fallback(self.widget, lambda: explore_text(self.numbers) if self.numbers else "(level explorer)")
         self.on_change()
 
     def on_change(self, change=None) -> dict:
