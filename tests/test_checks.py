@@ -132,11 +132,11 @@ def rg_no_ties(tables, level, path, goals):
     return max(shares, key=shares.get)
 
 
-def rg_not_strict(tables, level, path, goals):  # counts steps that did not get further away
+def rg_farther(tables, level, path, goals):  # sign slip: counts the steps that got *farther* from the goal
     shares = {}
     for name, goal in goals.items():
         d = goal_distance(tables, level, goal(tables, level))[path]
-        shares[name] = float(np.mean(d[1:] <= d[:-1]))
+        shares[name] = float(np.mean(d[1:] > d[:-1]))
     top = max(shares.values())
     return "=".join(n for n, s in shares.items() if s >= top - 1e-9)
 
@@ -152,11 +152,6 @@ def rg_manhattan(tables, level, path, goals):  # straight-line distance instead 
         shares[name] = float(np.mean(d[1:] < d[:-1]))
     top = max(shares.values())
     return "=".join(n for n, s in shares.items() if s >= top - 1e-9)
-
-
-def rg_where_it_ended(tables, level, path, goals):  # "the goal it reached", whatever the path did
-    hit = [name for name, goal in goals.items() if goal(tables, level)[path[-1]]]
-    return "=".join(hit) if hit else ref.reference_revealed_goal(tables, level, path, goals)
 
 
 def cc_swapped_offdiagonal(measurement, intended_goal="exit", **kw):
@@ -333,7 +328,7 @@ EXERCISES = {
     "path_efficiency": (checks.check_path_efficiency, ref.reference_path_efficiency,
                         [pe_inverted, pe_from_start_tile, pe_always_exit, pe_zero_for_nothing]),
     "revealed_goal": (checks.check_revealed_goal, ref.reference_revealed_goal,
-                      [rg_no_ties, rg_not_strict, rg_manhattan, rg_where_it_ended]),
+                      [rg_no_ties, rg_farther, rg_manhattan]),
     "classify_cell": (checks.check_classify_cell, ref.reference_classify_cell,
                       [cc_swapped_offdiagonal, cc_strict, cc_ignores_efficiency, cc_always_exit]),
     "shifted_rollout": (checks.check_shifted_rollout, ref.reference_shifted_rollout,
@@ -389,10 +384,10 @@ def test_exceptions_in_student_code_become_one_line():
         checks.check_path_efficiency(crashes)
 
 
-@pytest.mark.parametrize("seed", [0, 31])
-def test_deployment_check_material_shows_the_effect(seed):
+@pytest.mark.parametrize("deploy_seed", [3, 52])
+def test_deployment_check_material_shows_the_effect(deploy_seed):
     """The deployment check is only honest if the reference run really shows goal misgeneralization."""
-    _, rates = checks._reference_deployment_rates(seed)
+    _, rates = checks._reference_deployment_rates(0, deploy_seed)
     assert rates["proxy"]["green_apple"] >= 0.8 and rates["proxy"]["exit"] <= 0.1
     assert rates["control"]["exit"] >= 0.8
 

@@ -312,5 +312,5 @@ __all__ = [name for name in dir() if name.startswith(("reference_", "CELLS"))] +
     "BOTH_GENERALIZE", "GOAL_MISGENERALIZATION", "CAPABILITY_FAILURE", "NEITHER_GENERALIZES",
     "epsilon_greedy_probabilities", "measure_generalization", "progress_shares", "reach_nothing",
     "optimal_endpoints", "level_distinguishes", "train_control_agent", "DISTINGUISHED_GOALS", "GOALS_WITH_NOTHING",
-    "UNREACHABLE",
+    "UNREACHABLE", "Cues", "train_q_learning",
 ]
