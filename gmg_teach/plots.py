@@ -456,7 +456,7 @@ def plot_outcomes(rates_by_dist: Mapping[str, Mapping[str, float]], ci: Mapping 
                       edgecolor="black", linewidth=0.8, label=OUTCOME_WORDS[outcome])
         for bar, name in zip(bars, names):
             bar.set_gid(f"{name}:{outcome}")
-        ax.bar_label(bars, labels=[f"{h:.2f}" if h > 0 else "" for h in heights], fontsize=7, padding=2)
+        tops = list(heights)  # where each bar's number goes: above its bar and its interval
         if ci is not None:
             low_high = []
             for name, height in zip(names, heights):
@@ -467,10 +467,14 @@ def plot_outcomes(rates_by_dist: Mapping[str, Mapping[str, float]], ci: Mapping 
                         "give (low, high) bounds, not (rate, half-width)."
                     )
                 low_high.append((max(height - low, 0.0), max(high - height, 0.0)))
+                tops[len(low_high) - 1] = max(height, high)
             ax.errorbar(x, heights, yerr=np.array(low_high).T, fmt="none", ecolor="black", capsize=3, linewidth=1,
                         label=f"_ci {outcome}")  # a leading "_" keeps it out of the legend
+        for xk, height, top in zip(x, heights, tops):
+            if height > 0:
+                ax.text(xk, top + 0.015, f"{height:.2f}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(np.arange(len(names)), names)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.12)
     ax.set_ylabel("share of episodes")
     ax.set_title(title or "Where do the episodes end?", fontsize=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
