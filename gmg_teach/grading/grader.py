@@ -38,6 +38,7 @@ import csv
 import hashlib
 import json
 import os
+import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -378,7 +379,8 @@ def _run(nb, timeout: float, result: Result) -> dict[int, str]:
         client = NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout_func=remaining,
                                 on_cell_executed=record, resources={"metadata": {"path": workdir}})
         try:
-            with client.setup_kernel(env={**os.environ, "MPLBACKEND": "Agg"}):
+            # the kernel's own stderr is only noise here (a stopped kernel complains); students' output comes by zmq
+            with client.setup_kernel(env={**os.environ, "MPLBACKEND": "Agg"}, stderr=subprocess.DEVNULL):
                 deadline = time.monotonic() + timeout
                 for index, cell in enumerate(nb.cells):
                     client.execute_cell(cell, index)
