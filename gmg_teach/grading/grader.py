@@ -240,7 +240,6 @@ class Result:
     """The grade of one submission: points per graded cell (None = to grade by hand), a status and notes."""
 
     student: str
-    path: str
     scores: dict[str, float | None] = field(default_factory=dict)
     status: str = "graded"
     notes: list[str] = field(default_factory=list)
@@ -326,7 +325,7 @@ def assemble(student, assignment: Assignment) -> _Assembled:
 
 def grade_submission(path: Path | str, assignment: Assignment, timeout: float) -> Result:
     """Grade one submission file; never raises for anything wrong with the submission, never writes to it."""
-    result = Result(student_name(Path(path), assignment.name), str(path))
+    result = Result(student_name(Path(path), assignment.name))
     student, error = _load_submission(Path(path))
     if error:
         return _no_credit(result, assignment, error)
@@ -435,7 +434,7 @@ def _grade_safely(path: Path, assignment: Assignment, timeout: float) -> Result:
     try:
         return grade_submission(path, assignment, timeout)
     except Exception as err:
-        result = Result(student_name(path, assignment.name), str(path))
+        result = Result(student_name(path, assignment.name))
         return _no_credit(result, assignment, "grader error", [f"{type(err).__name__}: {err}"])
 
 
