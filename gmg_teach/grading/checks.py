@@ -156,6 +156,13 @@ def _nan_aware_equal(got, expected, atol=1e-8) -> bool:
     return bool(abs(got - expected) <= atol)
 
 
+def _num(value) -> str:
+    """A returned value in a hint: numbers plainly (0.6667, nan), anything else by repr."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{float(value):.4g}"
+    return repr(value)
+
+
 def _fmt(values) -> str:
     return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
 
@@ -304,7 +311,7 @@ def check_green_object_rate(green_object_rate, seed: int = 0, harder: bool = Fal
         for given, rollouts in cases:
             expected = ref.reference_green_object_rate(rollouts)
             got = green_object_rate(rollouts)
-            hint = f"With {given}: expected a rate of {expected:.3f}, but your code returned {got!r}."
+            hint = f"With {given}: expected a rate of {expected:.3f}, but your code returned {_num(got)}."
             if expected == 0 and got not in (None, 0, 0.0):
                 hint += (" Careful: reached = -1 means 'no object'; used as an index, -1 silently picks the "
                          "last object.")
@@ -354,7 +361,7 @@ def check_deployment_rates(deployment_rates, seed: int = 0, harder: bool = False
                 want, value = expected[who][outcome], got[who].get(outcome)
                 ok = isinstance(value, (int, float, np.floating)) and abs(float(value) - want) <= 0.15
                 hint = (f"With {given}: the {who}'s '{outcome}' rate should be about {want:.2f}, but yours is "
-                        f"{value!r}.")
+                        f"{_num(value)}.")
                 if who == "control":
                     hint += " The control trains on the diverse levels, with the same cues, config and seed."
                 else:
@@ -409,7 +416,7 @@ def check_path_efficiency(path_efficiency, seed: int = 0, harder: bool = False) 
         for given, tables, level, path in cases:
             expected = ref.reference_path_efficiency(tables, level, path.copy())
             got = path_efficiency(tables, level, path.copy())
-            hint = f"With {given}: expected {expected:.4g}, but your code returned {got!r}."
+            hint = f"With {given}: expected {expected:.4g}, but your code returned {_num(got)}."
             if np.isnan(expected):
                 hint += " When the last tile holds no object, return float('nan'): there is no goal to compare with."
             r.check(_nan_aware_equal(got, expected, 1e-9), hint)
@@ -437,8 +444,9 @@ def check_revealed_goal(revealed_goal, seed: int = 0, harder: bool = False) -> N
 
 
 def _measurement(exit_share, green_share, reached, efficiency):
-    rest = max(0.0, 1.0 - exit_share - green_share)
-    return {"goal_share": {"exit": exit_share, "green": green_share, "nearest_object": rest / 2, "corner": rest / 2},
+    exit_share, green_share = round(exit_share, 3), round(green_share, 3)
+    rest = round(max(0.0, 1.0 - exit_share - green_share) / 2, 4)
+    return {"goal_share": {"exit": exit_share, "green": green_share, "nearest_object": rest, "corner": rest},
             "reached_revealed_goal": reached, "path_efficiency": efficiency}
 
 
@@ -750,7 +758,7 @@ def _endpoint_words(level: Level, tables: MazeTables, ends: set) -> str:
     names = []
     for t in sorted(ends):
         obj = int(tables.object_at[0, t])
-        names.append(f"{describe(level.objects[obj].kind, level.objects[obj].colour) if obj >= 0 else 'the tile'} "
+        names.append(f"the {describe(level.objects[obj].kind, level.objects[obj].colour) if obj >= 0 else 'tile'} "
                      f"at {_where(level, t)}")
     return " or ".join(names) if names else "nowhere"
 
