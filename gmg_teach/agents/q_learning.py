@@ -37,7 +37,7 @@ class QLearningConfig:
     """Step size of each update."""
     discount: float = 0.95
     """Discount factor gamma: reward t steps away is worth gamma**t now."""
-    trace_decay: float = 0.8
+    trace_decay: float = 0.9
     """Lambda of Q(lambda). 0 is one-step Q-learning. The cues cannot tell near from far, so one-step
     bootstrapping learns only from the last step before an object; traces carry the reward back along the path."""
     epsilon_start: float = 0.5
