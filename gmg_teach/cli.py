@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _commands():
     commands = [add_start, add_show]
-    for module, name in [("experiments", "add_demo"), ("grading.commands", "add_commands")]:
+    for module, name in [("experiments", "add_demo"), ("grading.commands", "add_commands"), ("export", "add_export")]:
         try:
             mod = __import__(f"gmg_teach.{module}", fromlist=[name])
         except ModuleNotFoundError as err:
