@@ -58,16 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _commands():
-    commands = [add_start, add_show]
-    for module, name in [("experiments", "add_demo"), ("grading.commands", "add_commands"), ("export", "add_export")]:
-        try:
-            mod = __import__(f"gmg_teach.{module}", fromlist=[name])
-        except ModuleNotFoundError as err:
-            if err.name and err.name.startswith("gmg_teach"):
-                continue  # that part of the course is not installed yet
-            raise
-        commands.append(getattr(mod, name))
-    return commands
+    # Each module registers its own subcommands; heavy imports happen inside the handlers, not here.
+    from .experiments import add_demo
+    from .export import add_export
+    from .grading.commands import add_commands
+
+    return [add_start, add_show, add_demo, add_commands, add_export]
 
 
 COMMANDS = _commands()
