@@ -551,11 +551,20 @@ def _cell_position(key, cell, order: int) -> tuple[bool, bool]:
     return TWO_BY_TWO[order]
 
 
+def _as_panel(key, cell: Mapping) -> Mapping:
+    """Accept a cell exactly as ``gmg_teach.experiments.two_by_two`` returns it, or a ready-made panel dict."""
+    if "example" not in cell:
+        return cell
+    return {"level": cell["example"]["level"], "path": cell["example"]["path"], "rates": cell["rates"],
+            "label": str(key), "capabilities": cell["capabilities_generalize"], "goal": cell["goal_generalizes"]}
+
+
 def plot_two_by_two(cells: Mapping, axes=None, title: str | None = None):
     """The capabilities/goals table as four panels, each an example episode with its measured rates.
 
     Args:
-        cells: four entries ``{name: {"level": Level, "path": tiles, "rates": {outcome: rate}, "label": str}}``.
+        cells: the output of ``gmg_teach.experiments.two_by_two`` as it is, or four entries
+            ``{name: {"level": Level, "path": tiles, "rates": {outcome: rate}, "label": str}}``.
             Where each goes: ``cell["capabilities"]`` and ``cell["goal"]`` (bools) if present, else a key that is
             a ``(capabilities, goal)`` tuple, else insertion order: (yes, yes), (yes, no), (no, yes), (no, no).
         axes: a 2x2 array of axes to draw on (default: a new figure).
@@ -564,6 +573,7 @@ def plot_two_by_two(cells: Mapping, axes=None, title: str | None = None):
     """
     if len(cells) != 4:
         raise ValueError(f"The 2x2 table has four cells; got {len(cells)}.")
+    cells = {key: _as_panel(key, cell) for key, cell in cells.items()}
     created = axes is None
     if created:
         fig, axes = plt.subplots(2, 2, figsize=(9, 10.5))

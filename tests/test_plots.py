@@ -329,3 +329,13 @@ def test_palette_stays_distinguishable_for_red_green_colour_blindness():
     assert plots.lab_distance(plots.simulate_deuteranopia([213, 94, 0]), plots.simulate_deuteranopia([0, 158, 115])) \
         < plots.lab_distance([213, 94, 0], [0, 158, 115])
     assert RGB[Colour.GREEN] == (0, 158, 115)
+
+
+def test_two_by_two_plots_the_experiment_output_as_it_is():
+    from gmg_teach.experiments import two_by_two
+
+    cells = two_by_two(seed=0, eval_levels=20)
+    axes = plots.plot_two_by_two(cells)
+    titles = " ".join(ax.get_title() for ax in axes.flat)
+    assert "the dangerous cell" in titles and "proxy learner, deploy levels" in axes[0, 1].get_title()
+    plt.close("all")
