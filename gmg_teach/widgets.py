@@ -52,8 +52,8 @@ class TrainingSettings:
     bias that decides which goal a learner adopts when training cannot tell the goals apart."""
     misread: float = 0.15
     """How often the harder cue shows a random wrong direction."""
-    episodes: int = 3000
-    """Training episodes."""
+    episodes: int = QLearningConfig().episodes
+    """Training episodes (the course's default budget)."""
     seed: int = 0
     """Seed of the training run (exploration, misreadings, ties)."""
     n_train_levels: int = 200
@@ -403,8 +403,11 @@ class LevelExplorer:
 
 
 def train_live(distribution: str = "train", alpha: float = 0.05, harder_cue: str = "exit", misread: float = 0.15,
-               episodes: int = 3000, seed: int = 0, interactive: bool | None = None):
-    """The "train live" panel in a notebook; elsewhere, one run: prints the numbers and returns the figure.
+               episodes: int = QLearningConfig().episodes, seed: int = 0, interactive: bool | None = None):
+    """The "train live" panel in a notebook (press Train); elsewhere, one run: prints the numbers, returns the figure.
+
+    The panel does not train while it is being built: training inside the cell that displays a widget can leave
+    some notebook runners waiting forever (jupyter/nbclient#312), and the student should choose settings first.
 
     Args:
         interactive: force the panel (True) or the one-run fallback (False); default detects a Jupyter kernel.
@@ -414,7 +417,7 @@ def train_live(distribution: str = "train", alpha: float = 0.05, harder_cue: str
     if interactive is None:
         interactive = has_widget_front_end()
     if interactive:
-        return TrainLivePanel(settings).widget
+        return TrainLivePanel(settings, train_now=False).widget
     result = run_training(settings)
     print(summary_text(result))
     return draw_training_summary(result)
