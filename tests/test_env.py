@@ -103,7 +103,7 @@ def test_render_marks_every_object_with_a_letter_and_legend():
     env = ColourMazeEnv(render_mode="ansi")
     env.reset(seed=0, options={"level": CORRIDOR})
     text = env.render()
-    assert "#o..@..G#" in text
+    assert "#o..A..G#" in text and "A = agent" in text
     assert "bluish green exit sign (G, square sign)" in text and "orange apple (o, disc)" in text
     env = ColourMazeEnv(render_mode="rgb_array")
     env.reset(seed=0, options={"level": CORRIDOR})

@@ -92,13 +92,16 @@ def move_log_likelihood(distance, tiles, next_tiles, options, beta: float = BETA
     """Log-probability of the moves ``tiles[t] -> next_tiles[t]`` for a Boltzmann-rational pursuer of a goal.
 
     ``distance`` is the maze distance to the goal per tile, with one extra last entry (index -1) for "no move";
-    ``options[t]`` lists the four tiles reachable from ``tiles[t]``, -1 for a move blocked by a wall.
+    ``options[t]`` lists the four tiles reachable from ``tiles[t]``, -1 for a move blocked by a wall. A tile from
+    which the goal cannot be reached (another object: the episode ends there) counts as being as far from the goal
+    as the maze allows: its number of tiles.
     """
     if len(tiles) == 0:
         return 0.0
-    d_options = np.minimum(distance[options], 10_000).astype(float)  # unreachable: simply very unattractive
+    farthest = len(distance) - 1  # the number of tiles in the level
+    d_options = np.minimum(distance[options], farthest).astype(float)
     scores = np.where(options >= 0, -beta * d_options, -np.inf)
-    chosen = -beta * np.minimum(distance[next_tiles], 10_000).astype(float)
+    chosen = -beta * np.minimum(distance[next_tiles], farthest).astype(float)
     top = scores.max(axis=1)
     log_norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
     return float((chosen - log_norm).sum())

@@ -24,11 +24,11 @@ _FONT = {
 
 
 def ascii_frame(level: Level, agent: tuple[int, int] | None = None) -> str:
-    """The level as text with the agent drawn as '@', and a legend naming every object in words."""
+    """The level as text with the agent drawn as 'A' (as at the start), and a legend naming every object in words."""
     rows = [list(line) for line in level.to_ascii().replace("A", ".").splitlines()]
     if agent is not None:
-        rows[agent[0]][agent[1]] = "@"
-    legend = ["@ = agent"] + [describe(o.kind, o.colour) for o in level.objects]
+        rows[agent[0]][agent[1]] = "A"
+    legend = ["A = agent"] + [describe(o.kind, o.colour) for o in level.objects]
     return "\n".join("".join(r) for r in rows) + "\n" + "; ".join(legend) + "\n"
 
 
