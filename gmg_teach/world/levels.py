@@ -81,20 +81,23 @@ def maze_distances(walls: np.ndarray, source: tuple[int, int], blocked: set[tupl
     Tiles in ``blocked`` (other objects: touching one ends the episode) get a distance but are not walked through.
     """
     h, w = walls.shape
-    dist = np.full((h, w), -1, dtype=np.int32)
-    dist[source] = 0
-    queue = deque([source])
+    floor = (~walls).ravel().tolist()  # plain Python lists: this loop runs for every object of every level
+    dist = [-1] * (h * w)
+    start = source[0] * w + source[1]
+    stop = {r * w + c for r, c in blocked} - {start}
+    dist[start] = 0
+    queue = deque([start])
     while queue:
-        r, c = queue.popleft()
-        if (r, c) in blocked and (r, c) != source:
+        tile = queue.popleft()
+        if tile in stop:
             continue
-        d = dist[r, c] + 1
-        for dr, dc in DELTAS:
-            rr, cc = r + dr, c + dc
-            if 0 <= rr < h and 0 <= cc < w and not walls[rr, cc] and dist[rr, cc] < 0:
-                dist[rr, cc] = d
-                queue.append((rr, cc))
-    return dist
+        d = dist[tile] + 1
+        r, c = divmod(tile, w)
+        for neighbour, inside in ((tile - w, r > 0), (tile + 1, c < w - 1), (tile + w, r < h - 1), (tile - 1, c > 0)):
+            if inside and floor[neighbour] and dist[neighbour] < 0:
+                dist[neighbour] = d
+                queue.append(neighbour)
+    return np.array(dist, dtype=np.int32).reshape(h, w)
 
 
 def check_level(level: Level) -> Level:
@@ -196,12 +199,11 @@ def generate_maze(size: int, rng: np.random.Generator) -> np.ndarray:
 
 def dead_ends(walls: np.ndarray) -> list[tuple[int, int]]:
     """Cell-centre tiles with exactly one open side: where objects are placed, so no object blocks another."""
-    cells = []
-    for r in range(1, walls.shape[0], 2):
-        for c in range(1, walls.shape[1], 2):
-            if sum(not walls[r + dr, c + dc] for dr, dc in DELTAS) == 1:
-                cells.append((r, c))
-    return cells
+    up, down = walls[0:-2:2, 1::2], walls[2::2, 1::2]
+    left, right = walls[1::2, 0:-2:2], walls[1::2, 2::2]
+    open_sides = 4 - (up.astype(int) + down + left + right)
+    rows, cols = np.nonzero(open_sides == 1)  # row-major order, like a reading of the maze
+    return [(int(2 * r + 1), int(2 * c + 1)) for r, c in zip(rows, cols)]
 
 
 def check_size(size, n_apples) -> None:
