@@ -677,7 +677,7 @@ def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] =
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("alpha: fraction of distinguishing levels in training")
     ax.set_ylabel("share of deployment episodes")
-    ax.set_title(title or "How much decorrelation does it take?", fontsize=10)
+    ax.set_title(title or "How many distinguishing levels does it take?", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     return ax
 

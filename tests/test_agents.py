@@ -97,3 +97,11 @@ def test_cue_probabilities_checked(kwargs):
 def test_training_needs_levels():
     with pytest.raises(ValueError, match="Expected a Level"):
         train_q_learning("train", Cues())
+
+
+def test_learning_curve_has_one_row_per_report_and_no_empty_windows():
+    levels = get_distribution("train").levels(30, seed=3)
+    history = train_q_learning(levels, Cues(), QLearningConfig(episodes=600, report_every=25), seed=0).history
+    episodes = [row["episodes"] for row in history]
+    assert episodes == sorted(set(episodes)) and episodes[-1] == 600
+    assert all(row["mean_steps"] >= 1 for row in history)  # every row summarises at least one episode

@@ -233,11 +233,12 @@ def train_q_learning(
             if traces is not None:
                 traces[finished] = 0.0
             next_obs[finished] = observation.observe(tables, level[finished], tile[finished], rng)
-            while done_total >= next_report or (done_total >= config.episodes and window_done):
+            if done_total >= next_report or done_total >= config.episodes:
+                # One row per report, however many report points this step's finished episodes jumped over.
                 row = {
                     "episodes": min(done_total, config.episodes),
-                    "train_success": window_success / max(window_done, 1),
-                    "mean_steps": window_steps / max(window_done, 1),
+                    "train_success": window_success / window_done,
+                    "mean_steps": window_steps / window_done,
                     "epsilon": config.epsilon(done_total),
                     "seconds": time.perf_counter() - started,
                 }
@@ -245,7 +246,7 @@ def train_q_learning(
                 if on_progress is not None:
                     on_progress(agent, row)
                 window_success = window_done = window_steps = 0
-                next_report += config.report_every
+                next_report = (done_total // config.report_every + 1) * config.report_every
         obs = next_obs
     result.seconds = time.perf_counter() - started
     return result
