@@ -23,7 +23,7 @@ import numpy as np
 from gmg_teach import ColourMazeEnv, Cues, QLearningConfig, compile_levels, get_distribution, rollout, train_q_learning
 from gmg_teach.agents.q_learning import QAgent
 
-LADDER = (100, 200, 400, 800, 1600, 3200, 5000)
+LADDER = (25, 50, 100, 200, 400, 800, 1600, 3200, 5000)
 REPEATS = 3  # batched runs per rung; the slow gym loop runs each rung once
 
 
