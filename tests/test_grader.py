@@ -353,3 +353,18 @@ def test_real_nbgrader_autogrades_the_toy_assignment(tmp_path, kernel_path, monk
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {student: gradebook.find_submission("toy", student).score for student in students}
     assert scores == {"sol": 5.0, "stub": 0.0}  # the written answer (1 point) waits for a human
+
+
+def test_an_assignment_whose_checks_are_imported_by_an_editable_cell_is_refused(tmp_path):
+    import nbformat
+
+    from gmg_teach.grading.build import BuildError
+    from gmg_teach.grading.grader import load_assignment
+
+    source = Path(__file__).parent / "fixtures" / "grading" / "solutions" / "toy.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    del nb.cells[1].metadata["nbgrader"]  # the cell importing the checks becomes one the student may edit
+    nbformat.write(nb, tmp_path / "toy.ipynb")
+    with pytest.raises(BuildError, match="calls check_add, but no read-only cell imports it"):
+        load_assignment(tmp_path, "toy")
+    assert load_assignment(source.parent, "toy").tests  # the locked original loads

@@ -108,7 +108,24 @@ def load_assignment(solutions_dir: Path | str, name: str) -> Assignment:
     imports: dict[str, tuple[str, str | None]] = {}
     for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
         imports.update(_imports(_parse(cell.source)))
+    _check_checks_are_protected(blocks, imports, path)
     return Assignment(name, answers, blocks, tests, tested_answer, manual, imports, _guard(imports))
+
+
+def _check_checks_are_protected(blocks, imports, path) -> None:
+    """Refuse an assignment whose test cells call a check that no read-only cell imports.
+
+    Such a check would be bound by a cell the student may edit, so a student could redefine it and no guard would
+    notice: the fix is to lock the cell that imports the checks.
+    """
+    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code" and is_grade(c)):
+        for node in ast.walk(_parse(cell.source) or ast.Module(body=[], type_ignores=[])):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_"):
+                if node.func.id not in imports:
+                    raise BuildError(
+                        f"{path}: test cell {nbgrader_meta(cell).get('grade_id')!r} calls {node.func.id}, but no "
+                        "read-only cell imports it; lock the cell that imports the checks (nbgrader 'locked': true)"
+                    )
 
 
 def _guard(imports: dict[str, tuple[str, str | None]]) -> str:
