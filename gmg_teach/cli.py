@@ -6,6 +6,7 @@ Each subcommand is a small ``add_<name>(subparsers)`` function that registers it
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from . import __version__
 def add_start(sub) -> None:
     p = sub.add_parser("start", help="open the course in JupyterLab, at the first lesson")
     p.add_argument("--notebook", default="notebooks/01_the_maze.ipynb", help="lesson to open (default: the first)")
-    p.set_defaults(handler=run_start)
+    p.set_defaults(handler=run_start, passes_unknown_args=True)  # other options go to jupyter lab, e.g. --port 8889
 
 
 def run_start(args) -> int:
@@ -24,7 +25,10 @@ def run_start(args) -> int:
     if not lesson.exists():
         print(f"Cannot find {lesson}. Run this from the course folder (the one with notebooks/ in it).", file=sys.stderr)
         return 2
-    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(lesson)])
+    extra = list(args.jupyter_args)
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        extra.append("--allow-root")  # containers and cloud notebooks often run as root; Jupyter refuses otherwise
+    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(lesson), *extra])
 
 
 def add_show(sub) -> None:
@@ -71,7 +75,10 @@ COMMANDS = _commands()
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "passes_unknown_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.jupyter_args = unknown
     if not hasattr(args, "handler"):
         parser.print_help()
         return 0
