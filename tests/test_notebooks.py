@@ -41,3 +41,13 @@ def test_lesson_runs_with_nbval(lesson, tmp_path):
            "--nbval-cell-timeout=300", "--rootdir", str(tmp_path), str(lesson)]
     done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"{lesson.name} failed under nbval:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
+
+
+def test_export_html_writes_an_executed_copy_and_leaves_the_lesson_alone(tmp_path):
+    from gmg_teach.export import export_lesson
+
+    lesson = ROOT / "notebooks" / "02_capabilities_vs_goals.ipynb"
+    before = lesson.read_bytes()
+    page = export_lesson(lesson, tmp_path, fast=True).read_text(encoding="utf-8")
+    assert "Capabilities vs goals" in page and "image/png" in page  # prose and executed figures
+    assert lesson.read_bytes() == before
