@@ -34,13 +34,3 @@ def mean_ci(values, lower: float = 0.0, upper: float = 1.0) -> tuple[float, floa
         return mean, mean, mean
     half = t_critical(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
     return mean, max(lower, mean - half), min(upper, mean + half)
-
-
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval for one proportion (good near 0 and 1, unlike the normal approximation)."""
-    if trials <= 0:
-        raise ValueError("wilson_interval needs at least one trial.")
-    p = successes / trials
-    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
-    return max(0.0, centre - half), min(1.0, centre + half)

@@ -28,7 +28,6 @@ class Kind(IntEnum):
 
 
 COLOUR_NAMES = {c: c.name.lower() for c in Colour}  # "green", "orange", ...
-COLOUR_BY_NAME = {name: c for c, name in COLOUR_NAMES.items()}
 KIND_NAMES = {k: k.name.lower() for k in Kind}  # "exit", "apple"
 
 # Okabe-Ito (2008): distinguishable under the common forms of colour blindness.
