@@ -79,6 +79,8 @@ class TrainingSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0 (0, 1, 2, ...); got {self.seed!r}.")
 
     def observation(self) -> Cues:
         """The two-compass observation with the chosen cue made harder to read."""
@@ -284,20 +286,23 @@ class TrainLivePanel:
 
         settings = settings or TrainingSettings()
         style = {"description_width": "120px"}
+        wide = w.Layout(width="460px")  # room for the longest option label
         self.distribution = w.Dropdown(options=[("train: exit always green", "train"),
                                                 ("diverse: colours independent", "diverse"),
                                                 ("mixture: a fraction alpha of deploy levels", "mixture")],
-                                       value=settings.distribution, description="train on", style=style)
-        self.alpha = w.FloatSlider(value=settings.alpha, min=0.0, max=0.5, step=0.01, description="alpha",
+                                       value=settings.distribution, description="train on", style=style,
+                                       layout=wide)
+        self.alpha = w.FloatSlider(value=settings.alpha, min=0.0, max=1.0, step=0.01, description="alpha",
                                    disabled=settings.distribution != "mixture", style=style)
         self.harder_cue = w.Dropdown(options=[("the exit sign cue", "exit"), ("the green cue", "green"),
                                               ("neither: both equally", "neither")],
-                                     value=settings.harder_cue, description="harder to read", style=style)
+                                     value=settings.harder_cue, description="harder to read", style=style,
+                                     layout=wide)
         self.misread = w.FloatSlider(value=settings.misread, min=0.0, max=0.4, step=0.05, description="misread rate",
                                      style=style)
         self.episodes = w.IntSlider(value=settings.episodes, min=100, max=10000, step=100, description="episodes",
                                     style=style)
-        self.seed = w.IntText(value=settings.seed, description="seed", style=style)
+        self.seed = w.BoundedIntText(value=settings.seed, min=0, max=2**31 - 1, description="seed", style=style)
         self.button = w.Button(description="Train", button_style="primary", icon="play")
         self.progress = w.IntProgress(value=0, min=0, max=settings.episodes, description="episodes done",
                                       style=style)
@@ -344,7 +349,7 @@ class TrainLivePanel:
         self.curve_figure = Figure(figsize=(6, 3.4))
         plot_learning_curves(self.curve_rows, ax=self.curve_figure.add_subplot())
         self.curve_figure.subplots_adjust(bottom=0.42)
-        _show_in(self.curve_output, self.curve_figure, dpi=50)
+        _show_in(self.curve_output, self.curve_figure, dpi=72)
         self.last_redraw = time.perf_counter()
 
     def on_train_clicked(self, button=None) -> LiveTrainingResult | None:

@@ -145,3 +145,8 @@ def test_learning_curve_recorder_can_be_used_with_train_q_learning():
                               on_progress=curve)
     assert [row["episodes"] for row in curve.rows] == [row["episodes"] for row in result.history]
     assert np.isclose(curve.rows[-1]["deploy_green_apple"], rollout(result.agent, deploy, seed=0).rates()["green_apple"])
+
+
+def test_a_negative_seed_is_refused_in_words():
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
+        widgets.TrainingSettings(seed=-1)
