@@ -187,17 +187,17 @@ def test_a_check_rebound_in_the_import_cell_is_ignored(gradebooks):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Real nbgrader (requirements-instructor.txt) on one real assignment
+# Real nbgrader (requirements-instructor.txt) on every real assignment
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.mark.filterwarnings("ignore:Object of type")  # nbgrader's own SQLAlchemy session warnings
-def test_real_nbgrader_autogrades_a_real_assignment(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["01_the_maze", "02_capabilities_vs_goals", "03_unidentifiability"])
+def test_real_nbgrader_autogrades_a_real_assignment(name, tmp_path, monkeypatch):
     pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -r requirements-instructor.txt)")
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
-    name = "03_unidentifiability"  # the quickest to run; the other two work the same way, only slower
     monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
     monkeypatch.setenv("GMG_TEACH_FAST", "1")
     course = tmp_path / "course"
