@@ -411,7 +411,7 @@ def test_reference_level_distinguishes_and_training_level_does_not():
 
 
 def test_reference_shaping_keeps_the_optimal_policy_on_a_trained_level():
-    """Potential-based shaping, checked against the package's own value iteration (an independent planner)."""
+    """Potential-based shaping: its optimal moves equal those planned for the unshaped reward by the package."""
     tables = checks._tables("train", 3, 4)
     next_state, terminal = tables.next_state[0], tables.object_at[0] >= 0
     reward = checks._tile_reward_table(tables, 0, exit_reward(tables, 0))

@@ -42,16 +42,27 @@ def value_iteration(
         raise ValueError(f"reward must have one value per tile, shape ({tables.n_tiles},); got {reward.shape}.")
     terminal = tables.object_at[level] >= 0 if terminal is None else np.asarray(terminal, dtype=bool)
     nxt = tables.next_state[level]
-    value = np.zeros(tables.n_tiles)
+    return solve_transitions(nxt, reward[nxt], terminal, discount, tolerance, max_sweeps)
+
+
+def solve_transitions(next_state, reward, terminal, discount: float, tolerance: float = 1e-10,
+                      max_sweeps: int = 10_000):
+    """Value iteration on bare tables: ``Q[s, a] = reward[s, a] + discount * V[next_state[s, a]]``.
+
+    ``V`` is 0 on terminal tiles (the episode ends there) and ``max_a Q[s, a]`` elsewhere; iterated from ``V = 0``
+    until it changes by less than ``tolerance``. Returns ``(Q, V)``.
+    """
+    next_state = np.asarray(next_state)
+    reward = np.asarray(reward, dtype=float)
+    terminal = np.asarray(terminal, dtype=bool)
+    value = np.zeros(len(next_state))
     for _ in range(max_sweeps):
-        q = reward[nxt] + discount * np.where(terminal[nxt], 0.0, value[nxt])
-        new = q.max(axis=1)
-        new[terminal] = 0.0
-        if np.max(np.abs(new - value)) < tolerance:
-            value = new
-            break
+        new = np.where(terminal, 0.0, (reward + discount * value[next_state]).max(axis=1))
+        change = np.max(np.abs(new - value))
         value = new
-    return q, value
+        if change < tolerance:
+            break
+    return reward + discount * value[next_state], value
 
 
 def optimal_actions(q: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents.observations import Cues
-from ..agents.planning import optimal_actions, value_iteration
+from ..agents.planning import optimal_actions, solve_transitions, value_iteration
 from ..agents.q_learning import QLearningConfig, as_tables, train_q_learning
 from ..measure.goals import CANDIDATE_GOALS, goal_distance
-from ..measure.revealed import revealed_goals
+from ..measure.revealed import progress_share, revealed_goals
 from ..measure.rollouts import rollout
 from ..world.palette import Colour
 from ..world.tables import UNREACHABLE, MazeTables
@@ -116,12 +116,8 @@ def reference_path_efficiency(tables: MazeTables, level: int, path) -> float:
 def progress_shares(tables: MazeTables, level: int, path, candidate_goals: dict) -> dict:
     """Per candidate goal: the share of the path's steps that made the maze distance to it strictly shorter."""
     path = np.asarray(path)
-    shares = {}
-    for name, goal in candidate_goals.items():
-        distance = goal_distance(tables, level, goal(tables, level))
-        d = distance[path]
-        shares[name] = float(np.count_nonzero(d[1:] < d[:-1]) / (len(path) - 1))
-    return shares
+    return {name: progress_share(goal_distance(tables, level, goal(tables, level)), path)
+            for name, goal in candidate_goals.items()}
 
 
 def reference_revealed_goal(tables: MazeTables, level: int, path, candidate_goals: dict) -> str:
@@ -188,27 +184,13 @@ def train_control_agent(n_levels: int = 200, episodes: int = 3000, seed: int = 0
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def reference_value_iteration(next_state, reward, terminal, discount, tolerance: float = 1e-12,
-                              max_sweeps: int = 100_000):
-    """Optimal ``Q[s, a]`` and ``V[s]`` for transition rewards ``reward[s, a]``.
+def reference_value_iteration(next_state, reward, terminal, discount):
+    """Optimal ``Q[s, a]`` and ``V[s]`` for transition rewards ``reward[s, a]`` (the package's own solver).
 
     ``Q[s, a] = reward[s, a] + discount * V[next_state[s, a]]``, where ``V`` is 0 on terminal tiles (the episode
     ends there) and ``max_a Q[s, a]`` elsewhere. Iterated from ``V = 0`` until it stops changing.
     """
-    next_state = np.asarray(next_state)
-    reward = np.asarray(reward, dtype=float)
-    terminal = np.asarray(terminal, dtype=bool)
-    value = np.zeros(len(next_state))
-    q = reward.copy()
-    for _ in range(max_sweeps):
-        q = reward + discount * value[next_state]
-        new = np.where(terminal, 0.0, q.max(axis=1))
-        change = np.max(np.abs(new - value))
-        value = new
-        if change < tolerance:
-            break
-    q = reward + discount * value[next_state]
-    return q, value
+    return solve_transitions(next_state, reward, terminal, discount, tolerance=1e-12, max_sweeps=100_000)
 
 
 def reach_nothing(tables: MazeTables, level: int) -> np.ndarray:
