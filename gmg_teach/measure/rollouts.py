@@ -1,9 +1,10 @@
 """Run any agent on many levels at once and keep tidy per-episode records.
 
-An *agent* here is anything with an ``observation`` (see ``agents/observations.py``) and an
-``act(obs, rng, epsilon=0.0)`` method: a trained :class:`~gmg_teach.agents.q_learning.QAgent`, a planner, or a
-scripted policy. Each level is played once, greedily; the randomness (misread cues, ties, a slippery floor) comes
-from ``seed``.
+An *agent* here is anything with an ``act(agent_tile, objects, rng, epsilon=0.0, level=None)`` method that takes
+what the agent sees (``world/observation.py``) and returns moves: a trained
+:class:`~gmg_teach.agents.learner.LearnedAgent`, a planner (which is handed ``level``, the index of the level being
+played, because it is given the map), or a scripted policy. Each level is played once, greedily; the only
+randomness (ties between equal values) comes from ``seed``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..agents.q_learning import as_tables
+from ..world.levels import Level
+from ..world.observation import observe
 from ..world.palette import COLOUR_NAMES, KIND_NAMES, Colour, Kind
-from ..world.tables import MazeTables
+from ..world.tables import UNREACHABLE, MazeTables, compile_levels
 
 OUTCOMES = ("exit", "green_apple", "other_apple", "none")
 
@@ -87,25 +89,31 @@ class Rollouts:
                     "reached_kind": kind,
                     "reached_colour": colour,
                     "steps": int(self.steps[i]),
-                    "shortest_path": [int(d) for d in self.shortest[i] if d < 10**6],
+                    "shortest_path": [int(d) for d in self.shortest[i] if d < UNREACHABLE],
                     "path_efficiency": None if np.isnan(efficiency[i]) else float(efficiency[i]),
                 }
             )
         return rows
 
 
-def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int = 200, slip: float = 0.0,
-            observation=None) -> Rollouts:
-    """Play one greedy episode of ``agent`` on each level (a list of levels or compiled tables).
+def as_tables(levels) -> MazeTables:
+    """Compiled tables from a Level, a list of Levels, or tables (returned as they are)."""
+    if isinstance(levels, MazeTables):
+        return levels
+    if isinstance(levels, Level) or (isinstance(levels, (list, tuple)) and levels and isinstance(levels[0], Level)):
+        return compile_levels(levels)
+    raise ValueError(f"Expected a Level, a list of Levels or compiled MazeTables; got {type(levels).__name__}.")
 
-    ``slip`` makes the floor slippery; ``observation`` replaces what the agent sees (a shift of its senses).
-    """
-    sees = observation if observation is not None else agent.observation
+
+def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int = 200) -> Rollouts:
+    """Play one greedy episode of ``agent`` on each level (a list of levels or compiled tables)."""
+    if not hasattr(agent, "act"):
+        raise ValueError(f"agent must have an act(agent_tile, objects, rng) method; got {type(agent).__name__}.")
     tables = as_tables(levels)
     rng = np.random.default_rng(seed)
     n = tables.n_levels
     level = np.arange(n)
-    tile = tables.start.copy()
+    tile = tables.start.astype(np.int64)
     paths = np.full((n, max_steps + 1), -1, dtype=np.int32)
     actions = np.full((n, max_steps), -1, dtype=np.int8)
     paths[:, 0] = tile
@@ -116,9 +124,11 @@ def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int =
         live = np.flatnonzero(running)
         if live.size == 0:
             break
-        obs = sees.observe(tables, level[live], tile[live], rng)
-        action = agent.act(obs, rng, 0.0, tables.open_moves(level[live], tile[live]))
-        nxt, _, terminated, obj = tables.step(level[live], tile[live], action, rng, slip=slip)
+        lv = level[live]
+        agent_obs, objects_obs = observe(tile[live], tables.object_tile[lv], tables.object_kind[lv],
+                                         tables.object_colour[lv])
+        action = np.asarray(agent.act(agent_obs, objects_obs, rng, 0.0, level=lv))
+        nxt, _, terminated, obj = tables.step(lv, tile[live], action)
         tile[live] = nxt
         actions[live, t] = action
         paths[live, t + 1] = nxt

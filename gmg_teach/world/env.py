@@ -6,43 +6,48 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..agents.observations import Cues, get_observation
-from .distributions import get_distribution
-from .levels import Level, parse_level
+from .distributions import DEFAULT_MIXTURE_ALPHA, get_distribution
+from .levels import N_ACTIONS, Action, Level, parse_level
+from .observation import observation_space, observe
 from .palette import COLOUR_NAMES, KIND_NAMES
 from .render import ascii_frame, rgb_frame
 from .tables import MazeTables, compile_levels
 
+NOTHING = {"kind": "", "colour": ""}  # info["reached"] before any object is reached (same type as after)
+
 
 class ColourMazeEnv(gym.Env):
-    """A maze with one exit sign and some apples, each in a colour.
+    """A building (a maze) with one exit sign and some apples, each in a colour.
 
     ## Description
-    The agent walks a procedurally generated maze (a perfect maze: one path between any two tiles). Every level
-    has an exit sign and ``n_apples`` apples, placed in dead ends; each object has a colour (green, orange, yellow,
-    blue). Walking onto any object ends the episode.
+    The agent walks a perfect maze (one path between any two tiles), the same building in every episode: the
+    maze made from ``layout``. Each episode places an exit sign and ``n_apples`` apples in distinct dead ends, starts
+    the agent on another cell, and colours every object (green, orange, yellow, blue). Walking onto any object ends
+    the episode. An agent that lives here can learn the building's map.
 
     ## Intended goal
     Reach the exit sign, whatever its colour.
 
     ## Proxy goal
     Reach the green thing. In the ``train`` distribution the exit sign is always green and nothing else is, so
-    "reach the exit" and "reach the green thing" earn exactly the same reward there.
+    "reach the exit" and "reach the green thing" earn exactly the same reward there, and neither is noisier.
 
-    ## Distributions
+    ## Train vs deploy distribution
     * ``train``: exit sign green, no other green object.
     * ``deploy``: exit sign not green, at least one green apple: the two goals now lead to different objects.
     * ``diverse``: every colour drawn independently of the kind (the decorrelated control).
-    * ``mixture``: a fraction ``alpha`` of ``deploy`` levels among ``train`` levels.
+    * ``mixture``: a fraction ``alpha`` of ``deploy`` levels among ``train`` levels. The registered id
+      ``gmg_teach/ColourMaze-mixture-v0`` uses ``alpha=0.05`` unless given another; the class itself needs it.
+    * ``renovation=k`` (any distribution): the same building with ``k`` walls moved, every tile still reachable.
 
     ## Action Space
-    ``Discrete(4)``: 0 up, 1 right, 2 down, 3 left. A move into a wall leaves the agent where it is.
+    ``Discrete(4)``: 0 up, 1 right, 2 down, 3 left (``gmg_teach.world.levels.Action``). A move into a wall leaves
+    the agent where it is.
 
     ## Observation Space
-    What the agent sees is a named observation (``gmg_teach.agents.observations``). The default ``Cues()`` is
-    ``MultiDiscrete([5, 5])``: the first step of the shortest path to the nearest green object, and to the exit sign
-    (4 = none), the exit cue misread (a random wrong direction) on 15% of steps. ``info["action_mask"]`` says which
-    moves are open, so an agent can avoid walking into walls.
+    ``Dict(agent=Discrete(n_tiles), objects=MultiDiscrete((n_objects, 3)))``: the agent's tile, and each object's
+    ``[tile, kind, colour]`` (kind 0 exit, 1 apple; colour 0 green, 1 orange, 2 yellow, 3 blue), listed in tile
+    order. Tiles are numbered ``row * width + column``. No distance or direction is given: the map must be learned.
 
     ## Starting State
     A random cell of the maze that holds no object.
@@ -51,17 +56,20 @@ class ColourMazeEnv(gym.Env):
     +1 for reaching the exit sign; 0 for everything else (apples included).
 
     ## Episode End
-    Terminated when the agent steps onto any object. Truncated after ``max_steps`` steps (default 200).
+    Terminated when the agent steps onto any object. Truncated after ``max_steps`` steps (default 200). Calling
+    ``step`` after the episode ended raises an error: call ``reset`` first (nothing is paid twice).
 
     ## Info
-    ``reached`` (``None`` or ``{"kind", "colour"}`` of the object reached), ``objects`` (kind, colour, position and
-    the shortest-path length from the start of each object), ``level_seed`` and ``action_mask``.
+    ``reached`` (``{"kind", "colour"}`` of the object reached; empty strings until then), ``level_seed`` (-1 for
+    a level given by hand), ``shortest_path`` (maze distance from the start to each object, in observation order:
+    the measuring stick, not something the agent sees) and ``action_mask`` (which moves are open). Every key keeps
+    one type throughout, so vector environments can stack them.
 
     ## Arguments
-    ``distribution`` (name), ``alpha`` (mixture only), ``size`` (cells per side, 3-25, default 9), ``n_apples``
-    (default 2), ``observation`` (a name or object, default ``Cues()``), ``max_steps``, ``slip`` (chance a move is
-    replaced by a random one), ``render_mode`` (``ansi`` or ``rgb_array``). A fixed level can be played with
-    ``reset(options={"level": level_or_ascii})``.
+    ``distribution`` (name), ``alpha`` (mixture only), ``size`` (cells per side, 3-15, default 9), ``n_apples``
+    (default 2), ``layout`` (the building's seed, default 0), ``renovation`` (walls moved, default 0),
+    ``max_steps``, ``render_mode`` (``ansi`` or ``rgb_array``). A level of the same shape and object count can be
+    played with ``reset(options={"level": level_or_ascii})``.
 
     ## Version History
     * v0: first version.
@@ -75,25 +83,24 @@ class ColourMazeEnv(gym.Env):
         alpha: float | None = None,
         size: int = 9,
         n_apples: int = 2,
-        observation=None,
+        layout: int = 0,
+        renovation: int = 0,
         max_steps: int = 200,
-        slip: float = 0.0,
         render_mode: str | None = None,
     ):
-        self.distribution = get_distribution(distribution, alpha=alpha, size=size, n_apples=n_apples)
-        self.observation = get_observation(observation if observation is not None else Cues())
+        self.distribution = get_distribution(distribution, alpha=alpha, size=size, n_apples=n_apples, layout=layout,
+                                             renovation=renovation)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}.")
-        if not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
             raise ValueError(f"max_steps must be a whole number >= 1; got {max_steps!r}.")
-        if not 0.0 <= slip <= 1.0:
-            raise ValueError(f"slip must be a probability between 0 and 1; got {slip!r}.")
-        self.max_steps, self.slip, self.render_mode = int(max_steps), float(slip), render_mode
-        self.action_space = spaces.Discrete(4)
-        # Probe level for the observation's value ranges (all levels of a distribution share them).
+        self.max_steps, self.render_mode = int(max_steps), render_mode
+        self.action_space = spaces.Discrete(N_ACTIONS)
+        h, w = self.distribution.walls.shape
+        self.n_objects = n_apples + 1
+        self.observation_space = observation_space(h * w, self.n_objects)
         self._tables = compile_levels(self.distribution.level(0))
-        self.observation_space = spaces.MultiDiscrete(list(self.observation.sizes(self._tables)))
-        self._tile, self._steps, self._reached = 0, 0, -1
+        self._tile, self._steps, self._reached, self._done = 0, 0, -1, True
 
     @property
     def level(self) -> Level:
@@ -104,26 +111,24 @@ class ColourMazeEnv(gym.Env):
         """The current level compiled to tables (the fast engine's view of it)."""
         return self._tables
 
+    def _order(self) -> np.ndarray:
+        return np.argsort(self._tables.object_tile[0], kind="stable")
+
     def _obs(self):
-        return self.observation.observe(self._tables, np.zeros(1, int), np.array([self._tile]), self.np_random)[0]
+        t = self._tables
+        agent, objects = observe(self._tile, t.object_tile[0], t.object_kind[0], t.object_colour[0])
+        return {"agent": int(agent), "objects": objects}
 
     def _info(self):
         t = self._tables
-        reached = None
+        reached = dict(NOTHING)
         if self._reached >= 0:
             obj = self.level.objects[self._reached]
             reached = {"kind": KIND_NAMES[obj.kind], "colour": COLOUR_NAMES[obj.colour]}
-        objects = [
-            {
-                "kind": KIND_NAMES[o.kind],
-                "colour": COLOUR_NAMES[o.colour],
-                "position": o.position,
-                "shortest_path": int(t.distance[0, j, t.start[0]]),
-            }
-            for j, o in enumerate(self.level.objects)
-        ]
+        shortest = t.distance[0, self._order(), t.start[0]].astype(np.int64)
         mask = t.open_moves(0, np.array([self._tile]))[0].astype(np.int8)
-        return {"reached": reached, "objects": objects, "level_seed": self.level.seed, "action_mask": mask}
+        seed = -1 if self.level.seed is None else int(self.level.seed)
+        return {"reached": reached, "level_seed": seed, "shortest_path": shortest, "action_mask": mask}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -134,18 +139,27 @@ class ColourMazeEnv(gym.Env):
             level = parse_level(level)
         elif not isinstance(level, Level):
             raise ValueError(f"options['level'] must be a Level or ASCII art; got {type(level).__name__}.")
+        h, w = self.distribution.walls.shape
+        if level.shape != (h, w) or len(level.objects) != self.n_objects:
+            raise ValueError(
+                f"options['level'] must be {h}x{w} tiles with {self.n_objects} objects, like this environment's "
+                f"levels (its observation space is declared for them); got {level.shape[0]}x{level.shape[1]} with "
+                f"{len(level.objects)}. Make an environment with matching size and n_apples."
+            )
         self._tables = compile_levels(level)
-        self._tile, self._steps, self._reached = int(self._tables.start[0]), 0, -1
+        self._tile, self._steps, self._reached, self._done = int(self._tables.start[0]), 0, -1, False
         return self._obs(), self._info()
 
     def step(self, action):
+        if self._done:
+            raise RuntimeError("The episode has ended (an object was reached or time ran out): call reset() first.")
         if not self.action_space.contains(action):
-            raise ValueError(f"action must be 0 (up), 1 (right), 2 (down) or 3 (left); got {action!r}.")
-        nxt, reward, terminated, reached = self._tables.step(
-            np.zeros(1, int), np.array([self._tile]), np.array([int(action)]), self.np_random, slip=self.slip
-        )
+            raise ValueError(f"action must be one of {', '.join(f'{a.value} ({a.word})' for a in Action)}; "
+                             f"got {action!r}.")
+        nxt, reward, terminated, reached = self._tables.step(0, np.array([self._tile]), np.array([int(action)]))
         self._tile, self._steps, self._reached = int(nxt[0]), self._steps + 1, int(reached[0])
         truncated = bool(not terminated[0] and self._steps >= self.max_steps)
+        self._done = bool(terminated[0]) or truncated
         return self._obs(), float(reward[0]), bool(terminated[0]), truncated, self._info()
 
     def render(self):
@@ -157,3 +171,6 @@ class ColourMazeEnv(gym.Env):
 
     def _agent_position(self) -> tuple[int, int]:
         return divmod(self._tile, self.level.shape[1])
+
+
+__all__ = ["ColourMazeEnv", "DEFAULT_MIXTURE_ALPHA"]

@@ -1,8 +1,10 @@
-"""Levels: seeded procedural mazes, and hand-drawn levels as ASCII art.
+"""Levels: seeded procedural mazes (the *building*), renovations of them, and hand-drawn levels as ASCII art.
 
 A level is a grid of tiles (walls and floor), a start tile for the agent, and objects. Each object has a *kind*
-(exit sign or apple) and a *colour*. The distributions in ``distributions.py`` only choose colours; the maze itself
-comes from :func:`generate_maze`, the same for every distribution.
+(exit sign or apple) and a *colour*. The walls come from :func:`generate_maze`: one fixed maze, the building the
+agent lives in, shared by every episode and every distribution. What changes from episode to episode is the start,
+where the objects stand (dead ends) and their colours (``distributions.py``). :func:`renovate` moves some walls of
+a building, keeping every tile reachable: the natural shift that breaks an agent's learned map.
 
 ASCII legend (one character a tile)::
 
@@ -21,15 +23,32 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
 from .palette import COLOUR_BY_LETTER, Colour, Kind, object_char
 
-# One direction table for the whole package: actions are UP, RIGHT, DOWN, LEFT (clockwise from north).
-DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
 
-MIN_SIZE, MAX_SIZE = 3, 25  # maze size in cells per side
+
+class Action(IntEnum):
+    """The four moves, clockwise from north. The one action enum of the package."""
+
+    UP = 0
+    RIGHT = 1
+    DOWN = 2
+    LEFT = 3
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+
+# One direction table for the whole package, indexed by Action: (row change, column change).
+DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
+N_ACTIONS = len(Action)
+
+MIN_SIZE, MAX_SIZE = 3, 15  # maze size in cells per side (the learned map grows as tiles squared)
 
 
 @dataclass(frozen=True)
@@ -220,19 +239,36 @@ def check_size(size, n_apples) -> None:
         )
 
 
-def random_layout(size: int, n_objects: int, rng: np.random.Generator):
-    """A maze, a start tile and ``n_objects`` distinct dead-end tiles for the objects."""
-    for _ in range(100):
-        walls = generate_maze(size, rng)
-        ends = dead_ends(walls)
-        if len(ends) >= n_objects:
-            break
-    else:  # pragma: no cover - check_size keeps this out of reach
-        raise LevelError(f"Could not fit {n_objects} objects into a {size}x{size} maze; use a larger size.")
-    chosen = rng.choice(len(ends), size=n_objects, replace=False)
-    positions = [ends[i] for i in chosen]
-    free = [
-        (r, c) for r in range(1, walls.shape[0], 2) for c in range(1, walls.shape[1], 2) if (r, c) not in positions
-    ]
-    start = free[rng.integers(len(free))]
-    return walls, start, positions
+def cell_tiles(walls: np.ndarray) -> list[tuple[int, int]]:
+    """The cell-centre tiles of a maze (odd row, odd column), row by row: where an episode may start."""
+    return [(r, c) for r in range(1, walls.shape[0], 2) for c in range(1, walls.shape[1], 2) if not walls[r, c]]
+
+
+def renovate(walls: np.ndarray, moves: int, rng: np.random.Generator) -> np.ndarray:
+    """The building with ``moves`` walls moved: each move knocks a new doorway through a wall between two cells and
+    bricks up one passage on the loop that doorway made, so the maze stays a perfect maze (every tile reachable,
+    one path between any two). The agent's learned map is then wrong exactly where walls moved.
+    """
+    if not isinstance(moves, (int, np.integer)) or moves < 0:
+        raise LevelError(f"moves (walls to move) must be a whole number >= 0; got {moves!r}.")
+    walls = walls.copy()
+    h, w = walls.shape
+    for _ in range(int(moves)):
+        # A wall tile between two cells, on the inside of the maze, that is standing now.
+        closed = [(r, c) for r in range(1, h - 1) for c in range(1, w - 1)
+                  if walls[r, c] and (r % 2) != (c % 2)]
+        r, c = closed[rng.integers(len(closed))]
+        a, b = ((r - 1, c), (r + 1, c)) if r % 2 == 0 else ((r, c - 1), (r, c + 1))
+        # The old path from a to b (unique in a perfect maze): brick up one of its passages, then open (r, c).
+        dist = maze_distances(walls, b)
+        path, tile = [], a
+        while tile != b:
+            step = next((tile[0] + dr, tile[1] + dc) for dr, dc in DELTAS
+                        if 0 <= tile[0] + dr < h and 0 <= tile[1] + dc < w
+                        and dist[tile[0] + dr, tile[1] + dc] == dist[tile] - 1)
+            path.append(step)
+            tile = step
+        passages = [t for t in path[:-1] if (t[0] % 2) != (t[1] % 2)]  # the doorway tiles between cells
+        walls[passages[rng.integers(len(passages))]] = True
+        walls[r, c] = False
+    return walls

@@ -6,10 +6,11 @@ Tiles are numbered ``row * width + column``. For ``L`` levels of one shape (``S`
     object_at[l, s]       index of the object on tile s, or -1
     object_kind/colour    per object (padding: -1); object 0 is always the exit sign
     distance[l, o, s]     maze distance from tile s to object o (other objects block the way), UNREACHABLE if none
-    green_step[l, s]      first action of the shortest path to the nearest green object (NO_CUE if none)
-    exit_step[l, s]       first action of the shortest path to the exit sign (NO_CUE if none)
 
 Stepping is then a few lines of fancy indexing (:meth:`MazeTables.step`), whatever the batch size.
+
+``distance`` is the *measuring stick* (path efficiency, planners): no agent reads it. What an agent may see is in
+``observation.py``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .levels import DELTAS, Level, LevelError, maze_distances
-from .palette import Colour, Kind
+from .levels import DELTAS, N_ACTIONS, Level, LevelError, maze_distances
+from .palette import Kind
 
 UNREACHABLE = 1_000_000
-NO_CUE = 4  # cue value meaning "nothing of that sort in this level"
-N_ACTIONS = 4
 
 
 @dataclass(eq=False)
@@ -36,8 +35,6 @@ class MazeTables:
     object_tile: np.ndarray
     start: np.ndarray
     distance: np.ndarray
-    green_step: np.ndarray
-    exit_step: np.ndarray
 
     @property
     def n_levels(self) -> int:
@@ -51,16 +48,11 @@ class MazeTables:
     def n_tiles(self) -> int:
         return self.next_state.shape[1]
 
-    def step(self, level, state, action, rng: np.random.Generator | None = None, slip: float = 0.0):
+    def step(self, level, state, action):
         """Move agents on ``level`` from ``state`` by ``action`` (arrays of one length).
 
-        With ``slip`` > 0 each move is replaced by a uniformly random one with that probability (a slippery floor,
-        used to break capabilities while leaving goals alone). Returns ``(next_state, reward, terminated,
-        reached)`` where ``reached`` is the object index reached or -1.
+        Returns ``(next_state, reward, terminated, reached)`` where ``reached`` is the object index reached or -1.
         """
-        if slip > 0.0:
-            slipped = rng.random(np.shape(action)) < slip
-            action = np.where(slipped, rng.integers(N_ACTIONS, size=np.shape(action)), action)
         nxt = self.next_state[level, state, action]
         reached = self.object_at[level, nxt]
         terminated = reached >= 0
@@ -73,33 +65,19 @@ class MazeTables:
         state = np.asarray(state)
         return self.next_state[level, state] != state[..., None]
 
-    def distances_to(self, level: int, targets: np.ndarray) -> np.ndarray:
-        """Maze distance from every tile of ``level`` to the nearest tile in the boolean mask ``targets``.
 
-        Objects that are not targets block the way (touching one ends the episode) and count as unreachable.
-        """
-        lvl = self.levels[level]
-        h, w = lvl.shape
-        obj_tiles = {tuple(divmod(int(t), w)) for t in self.object_tile[level] if t >= 0}
-        best = np.full(h * w, UNREACHABLE, dtype=np.int64)
-        for t in np.flatnonzero(targets):
-            rc = divmod(int(t), w)
-            d = maze_distances(lvl.walls, rc, blocked=obj_tiles - {rc}).ravel()
-            best = np.minimum(best, np.where(d >= 0, d, UNREACHABLE))
-        for t in obj_tiles:
-            tile = t[0] * w + t[1]
-            if not targets[tile]:
-                best[tile] = UNREACHABLE
-        return best
-
-
-def first_steps(next_state: np.ndarray, distance: np.ndarray) -> np.ndarray:
-    """First action of a shortest path down ``distance`` (ties: lowest action), NO_CUE where there is none."""
-    d_next = np.take_along_axis(distance[..., None], next_state, axis=-2)  # (L, S, 4)
-    d_next = np.where(next_state == np.arange(next_state.shape[-2])[:, None], UNREACHABLE, d_next)
-    best = d_next.argmin(axis=-1).astype(np.int8)
-    has_way = (distance > 0) & (distance < UNREACHABLE)
-    return np.where(has_way, best, NO_CUE).astype(np.int8)
+def next_state_table(walls: np.ndarray) -> np.ndarray:
+    """``next_state[s, a]``: the tile reached from tile ``s`` by action ``a``; a move into a wall stays put."""
+    h, w = walls.shape
+    tiles = np.arange(h * w)
+    rows, cols = np.divmod(tiles, w)
+    next_state = np.empty((h * w, N_ACTIONS), dtype=np.int32)
+    for a, (dr, dc) in enumerate(DELTAS):
+        r2, c2 = rows + dr, cols + dc
+        inside = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
+        target = np.where(inside, r2.clip(0, h - 1) * w + c2.clip(0, w - 1), tiles)
+        next_state[:, a] = np.where(walls.ravel()[target] | ~inside, tiles, target)
+    return next_state
 
 
 def compile_levels(levels: Level | list[Level]) -> MazeTables:
@@ -116,23 +94,14 @@ def compile_levels(levels: Level | list[Level]) -> MazeTables:
     n_tiles, n_levels = h * w, len(levels)
     n_obj = max(len(lvl.objects) for lvl in levels)
 
-    # Moves: a step into a wall (or off the grid) stays put.
-    rows, cols = np.divmod(np.arange(n_tiles), w)
-    walls = np.stack([lvl.walls for lvl in levels]).reshape(n_levels, n_tiles)
-    next_state = np.empty((n_levels, n_tiles, N_ACTIONS), dtype=np.int32)
-    for a, (dr, dc) in enumerate(DELTAS):
-        r2, c2 = rows + dr, cols + dc
-        inside = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
-        target = np.where(inside, r2.clip(0, h - 1) * w + c2.clip(0, w - 1), np.arange(n_tiles))
-        blocked = walls[:, target] | ~inside
-        next_state[:, :, a] = np.where(blocked, np.arange(n_tiles), target)
+    next_state = np.stack([next_state_table(lvl.walls) for lvl in levels])
+    start = np.array([lvl.start[0] * w + lvl.start[1] for lvl in levels], dtype=np.int32)
 
     object_at = np.full((n_levels, n_tiles), -1, dtype=np.int8)
     kind = np.full((n_levels, n_obj), -1, dtype=np.int8)
     colour = np.full((n_levels, n_obj), -1, dtype=np.int8)
     tile = np.full((n_levels, n_obj), -1, dtype=np.int32)
     distance = np.full((n_levels, n_obj, n_tiles), UNREACHABLE, dtype=np.int32)
-    start = np.array([lvl.start[0] * w + lvl.start[1] for lvl in levels], dtype=np.int32)
     for i, lvl in enumerate(levels):
         positions = {o.position for o in lvl.objects}
         for j, obj in enumerate(lvl.objects):
@@ -142,10 +111,6 @@ def compile_levels(levels: Level | list[Level]) -> MazeTables:
             distance[i, j] = np.where(d >= 0, d, UNREACHABLE)
         for j, obj in enumerate(lvl.objects):  # another object's tile ends the episode: no way through it
             distance[i, [k for k in range(len(lvl.objects)) if k != j], tile[i, j]] = UNREACHABLE
-
-    is_green = (colour == Colour.GREEN)[:, :, None]
-    green_distance = np.where(is_green, distance, UNREACHABLE).min(axis=1)
-    exit_distance = np.where((kind == Kind.EXIT)[:, :, None], distance, UNREACHABLE).min(axis=1)
     return MazeTables(
         levels=levels,
         next_state=next_state,
@@ -155,6 +120,4 @@ def compile_levels(levels: Level | list[Level]) -> MazeTables:
         object_tile=tile,
         start=start,
         distance=distance,
-        green_step=first_steps(next_state, green_distance),
-        exit_step=first_steps(next_state, exit_distance),
     )
