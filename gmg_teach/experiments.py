@@ -1,44 +1,53 @@
 """The headline experiment: goal misgeneralization, earned, with its controls.
 
-Every agent below has the same learning rule and, except where stated, the same observation (``Cues``: a green
-compass and an exit compass, the exit one misread on 15% of steps). They differ only in their training data or in
-which cue is the more salient one:
+Every agent is the same learner (``agents/learner.py``: a map learned from its own moves, a goal learned from the
+rewards it got) living in the same building. They differ only in their training distribution or in which feature
+of an object is the more *salient* to them:
 
-    proxy_learner   trained on `train` (exit always green)           -> on `deploy`: walks to the green apple
-    control         trained on `diverse` (colours independent)       -> on `deploy`: walks to the exit
-    bias_flip       trained on `train`, green cue misread instead    -> on `deploy`: walks to the exit
-    plain_table     the proxy learner with one joint Q-table instead of one table per cue
-    plain_table_exact_cues   the same, with both cues always read correctly: its deployment situations
-                    (cues disagree) never happened in training, so its table has nothing there
+    proxy_learner   trained on `train` (exit always green), colour 3x as salient as kind -> deploy: the green apple
+    control         trained on `diverse` (colours independent), same saliences            -> deploy: the exit
+    bias_flip       trained on `train`, kind 3x as salient as colour                     -> deploy: the exit
 
-Training levels and evaluation levels come from separate seed streams, so every evaluation level is new to the
-agent. ``run_experiment(ExperimentConfig(seed=N))`` moves every seed at once.
+On `train` the exit and the green thing earn exactly the same reward and neither feature is noisier; what breaks the
+tie is the learner's prior (ridge regression credits the more salient feature). The alpha sweep retrains the proxy
+learner with a fraction alpha of distinguishing (deploy) levels; the salience sweep varies the colour's salience.
+The 2x2 table adds a natural shift of the agent's skill: the renovated building, where some walls moved.
+
+Training and evaluation never share a configuration: training draws the ``train`` half of configurations, evaluation
+the ``held_out`` half (``world/distributions.py``). ``run_experiment(ExperimentConfig(seed=N))`` moves every seed:
+the building, the training episodes and the evaluation episodes.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from .agents.observations import Cues
-from .agents.q_learning import QLearningConfig, train_q_learning
+from .agents.learner import LearnerConfig, TrainingResult, new_agent, train_learner
+from .agents.planning import Planner
+from .measure.generalization import classify, measure_generalization
+from .measure.goals import reach_exit
+from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
 from .measure.stats import mean_ci
-from .world.distributions import DISTRIBUTION_NAMES, get_distribution
-from .world.tables import compile_levels
+from .world.distributions import DISTRIBUTION_NAMES, Distribution
+from .world.tables import MazeTables, compile_levels
 
 EVAL_DISTRIBUTIONS = ("train", "deploy")
-ALPHAS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+COLOUR_SALIENCES = (0.5, 1.0, 2.0, 3.0, 4.0)
+RENOVATION = 6
+"""Walls moved in the renovated building of the 2x2 table."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
-_TRAIN_LEVELS, _EVAL_LEVELS, _LEARNING, _EVALUATION = 1, 2, 3, 4
+_LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION = 1, 2, 3, 4
 
 
 def derive_seed(master: int, purpose: int, *keys: int) -> int:
-    """A seed for one purpose (training levels, evaluation levels, ...) derived from the master seed."""
+    """A seed for one purpose (the building, evaluation levels, training, ...) derived from the master seed."""
     return int(np.random.SeedSequence([int(master), purpose, *map(int, keys)]).generate_state(1, np.uint64)[0])
 
 
@@ -49,30 +58,28 @@ def fast_mode() -> bool:
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """One agent of the experiment: what it trains on, what it sees, what kind of table it learns."""
+    """One agent of the experiment: where it trains and what stands out to it."""
 
     training: str
     """Training distribution name (``train``, ``diverse``, ``mixture``)."""
-    observation: Cues
-    """What the agent sees."""
-    table: str = "factored"
-    """``factored`` (one table per cue, summed) or ``joint`` (one plain table)."""
+    kind_salience: float = 1.0
+    """Scale of the kind features (exit / apple) in the goal model."""
+    colour_salience: float = 3.0
+    """Scale of the colour features."""
     alpha: float | None = None
     """Fraction of deploy levels, for a ``mixture`` training distribution."""
     description: str = ""
 
 
-def agent_specs(misread: float = 0.15) -> dict[str, AgentSpec]:
+def agent_specs() -> dict[str, AgentSpec]:
     """The agents of the headline experiment."""
-    cues = Cues(green_misread=0.0, exit_misread=misread)
     return {
-        "proxy_learner": AgentSpec("train", cues, description="trained where the exit is always green"),
-        "control": AgentSpec("diverse", cues, description="same eyes, trained where colours are independent"),
-        "bias_flip": AgentSpec("train", cues.swapped(), description="trained like the proxy learner, but the "
-                               "green cue is the one misread"),
-        "plain_table": AgentSpec("train", cues, table="joint", description="proxy learner with one joint table"),
-        "plain_table_exact_cues": AgentSpec("train", Cues(0.0, 0.0), table="joint",
-                                            description="joint table, both cues always read correctly"),
+        "proxy_learner": AgentSpec("train", 1.0, 3.0, description="trained where the exit is always green; colour "
+                                   "is the salient feature"),
+        "control": AgentSpec("diverse", 1.0, 3.0, description="the same learner, trained where colours are "
+                             "independent of kinds"),
+        "bias_flip": AgentSpec("train", 3.0, 1.0, description="trained like the proxy learner, but kind is the "
+                               "salient feature"),
     }
 
 
@@ -81,45 +88,76 @@ class ExperimentConfig:
     """Budget and seeds of :func:`run_experiment`."""
 
     seed: int = 0
-    """Master seed: every training seed, level and evaluation draw is derived from it."""
+    """Master seed: the building, every training seed and every evaluation episode are derived from it."""
     n_seeds: int = 5
     """Training seeds per agent (confidence intervals are across these)."""
-    eval_levels: int = 500
-    """Held-out evaluation levels per distribution."""
-    train_levels: int = 200
-    """Training levels per seed (episodes draw from them at random)."""
-    misread: float = 0.15
-    """How often the less salient cue is misread."""
+    eval_episodes: int = 500
+    """Held-out evaluation episodes per distribution."""
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
+    """Learning hyperparameters shared by every agent (saliences come from each agent's spec)."""
     alphas: tuple[float, ...] = ALPHAS
     """Fractions of distinguishing levels for the alpha sweep (empty: no sweep)."""
-    training: QLearningConfig = field(default_factory=QLearningConfig)
-    """Learning hyperparameters shared by every agent."""
+    colour_saliences: tuple[float, ...] = COLOUR_SALIENCES
+    """Colour saliences (kind salience 1) for the salience sweep (empty: no sweep)."""
+    renovation: int = RENOVATION
+    """Walls moved in the renovated building of the 2x2 table."""
+    size: int = 9
+    """Building size in cells per side."""
+
+    def __post_init__(self):
+        whole = lambda v: not isinstance(v, bool) and isinstance(v, (int, np.integer))  # noqa: E731
+        if not whole(self.seed) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}.")
+        if not whole(self.n_seeds) or self.n_seeds < 2:
+            raise ValueError(f"n_seeds must be a whole number >= 2 (confidence intervals need two); "
+                             f"got {self.n_seeds!r}.")
+        if not whole(self.eval_episodes) or self.eval_episodes < 1:
+            raise ValueError(f"eval_episodes must be a whole number >= 1; got {self.eval_episodes!r}.")
+        if any(not 0 <= a <= 1 for a in self.alphas):
+            raise ValueError(f"every alpha must be in [0, 1]; got {self.alphas!r}.")
+        if any(not s > 0 for s in self.colour_saliences):
+            raise ValueError(f"every colour salience must be > 0; got {self.colour_saliences!r}.")
+        if not whole(self.renovation) or self.renovation < 1:
+            raise ValueError(f"renovation must be a whole number of walls >= 1; got {self.renovation!r}.")
 
     @classmethod
     def small(cls, seed: int = 0) -> "ExperimentConfig":
-        """A budget for tests and quick previews: 2 seeds, 150 evaluation levels, a 3-point sweep."""
-        return cls(seed=seed, n_seeds=2, eval_levels=150, train_levels=100, alphas=(0.0, 0.05, 0.5))
+        """A budget for tests and quick previews: 2 seeds, 150 evaluation episodes, shorter sweeps."""
+        return cls(seed=seed, n_seeds=2, eval_episodes=150, alphas=(0.0, 0.01, 0.05), colour_saliences=(0.5, 3.0))
+
+    @property
+    def layout(self) -> int:
+        """The building's seed, derived from the master seed."""
+        return derive_seed(self.seed, _LAYOUT) % 2**31
+
+    def distribution(self, name: str, alpha: float | None = None, renovation: int = 0) -> Distribution:
+        return Distribution(name, alpha=alpha, size=self.size, layout=self.layout, renovation=renovation)
 
 
-def training_levels(config: ExperimentConfig, distribution: str, seed_index: int, alpha: float | None = None):
-    """The compiled training levels of one seed (shared by every agent trained on the same distribution)."""
-    dist = get_distribution(distribution, alpha=alpha)
-    key = (DISTRIBUTION_NAMES.index(distribution), int(round((alpha or 0.0) * 1e6)), seed_index)
-    return compile_levels(dist.levels(config.train_levels, derive_seed(config.seed, _TRAIN_LEVELS, *key)))
+def evaluation_levels(config: ExperimentConfig, name: str, renovation: int = 0) -> MazeTables:
+    """Held-out episodes of one distribution, compiled: configurations training never draws."""
+    stream = derive_seed(config.seed, _EVAL_LEVELS, DISTRIBUTION_NAMES.index(name), renovation)
+    levels = config.distribution(name, renovation=renovation).levels(config.eval_episodes, stream, split="held_out")
+    return compile_levels(levels)
 
 
-def evaluation_levels(config: ExperimentConfig, distribution: str):
-    """Held-out levels: a seed stream that training never draws from."""
-    dist = get_distribution(distribution)
-    stream = derive_seed(config.seed, _EVAL_LEVELS, DISTRIBUTION_NAMES.index(distribution))
-    return compile_levels(dist.levels(config.eval_levels, stream))
+def train_agent(spec: AgentSpec, config: ExperimentConfig, seed_index: int, on_progress=None) -> TrainingResult:
+    """Train one agent of ``spec`` with training seed number ``seed_index`` (the same spec and seed give the same
+    agent, whatever the spec's description)."""
+    learner = replace(config.learner, kind_salience=spec.kind_salience, colour_salience=spec.colour_salience)
+    dist = config.distribution(spec.training, alpha=spec.alpha)
+    return train_learner(dist, learner, seed=derive_seed(config.seed, _LEARNING, seed_index), on_progress=on_progress)
 
 
-def train_agent(spec: AgentSpec, config: ExperimentConfig, seed_index: int, tables=None):
-    """Train one agent of ``spec`` with seed number ``seed_index``; returns the TrainingResult."""
-    tables = tables if tables is not None else training_levels(config, spec.training, seed_index, spec.alpha)
-    training = QLearningConfig(**{**asdict(config.training), "table": spec.table})
-    return train_q_learning(tables, spec.observation, training, seed=derive_seed(config.seed, _LEARNING, seed_index))
+def evaluate(agent, tables: MazeTables, seed: int) -> dict:
+    """Rates and median path efficiency of one agent on compiled held-out levels."""
+    result = rollout(agent, tables, seed=seed)
+    eff = result.path_efficiency
+    return {
+        "rates": result.rates(),
+        "path_efficiency_median": float(np.nanmedian(eff)) if np.isfinite(eff).any() else None,
+        "rollouts": result,
+    }
 
 
 def summarize(per_seed: list[dict]) -> dict:
@@ -131,245 +169,253 @@ def summarize(per_seed: list[dict]) -> dict:
     out["ci95"] = ci
     eff = [row["path_efficiency_median"] for row in per_seed if row["path_efficiency_median"] is not None]
     out["path_efficiency_median"] = round(float(np.median(eff)), 4) if eff else None
-    out["per_seed"] = [row["rates"] for row in per_seed]
+    out["per_seed"] = [{k: round(v, 4) for k, v in row["rates"].items()} for row in per_seed]
     return out
 
 
-def evaluate(agent, tables, seed: int) -> dict:
-    """Rates and median path efficiency of one agent on compiled held-out levels."""
-    result = rollout(agent, tables, seed=seed)
-    eff = result.path_efficiency
+def mean_weights(agents) -> dict[str, float]:
+    """The goal weights (reward units per attribute), averaged over agents."""
+    rows = [a.goal.as_dict() for a in agents]
+    return {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
+
+
+def weights_favourite(agent, tables: MazeTables) -> np.ndarray:
+    """Per level, the outcome name of the object the goal weights value most (what the weights predict)."""
+    reward = agent.goal.reward(np.maximum(tables.object_kind, 0), np.maximum(tables.object_colour, 0))
+    reward = np.where(tables.object_tile >= 0, reward, -np.inf)
+    return object_outcomes(tables)[np.arange(tables.n_levels), reward.argmax(axis=1)]
+
+
+# --- learning curves --------------------------------------------------------------------------------------------
+
+
+CURVE_POINTS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+"""Episodes after which a learning curve measures the agent (those within the training budget)."""
+
+
+def learning_curve(spec: AgentSpec, config: ExperimentConfig, seed_index: int = 0,
+                   eval_episodes: int = 200) -> tuple[TrainingResult, list[dict]]:
+    """Train one agent and measure it on held-out episodes of its own training distribution as it learns.
+
+    Each row: ``episodes`` trained so far and ``moves`` of experience (all parallel episodes); ``success`` (reached the exit), ``path_efficiency_median`` (over
+    episodes that reached an object); and the same for the agent's *map alone*, steered to the exit
+    (``navigation_success``, ``navigation_efficiency_median``): capabilities without the goal question.
+    """
+    held_out = compile_levels(config.distribution("train" if spec.training == "mixture" else spec.training)
+                              .levels(eval_episodes, derive_seed(config.seed, _EVAL_LEVELS, 99), split="held_out"))
+    rows = []
+    due = [p for p in CURVE_POINTS if p < config.learner.episodes] + [config.learner.episodes]
+
+    def measure(agent, episodes, moves):
+        mine = rollout(agent, held_out, seed=0)
+        nav = rollout(agent.with_goal(agent.goal.steer(exit=1.0, apple=0.0, green=0.0, orange=0.0, yellow=0.0,
+                                                       blue=0.0)), held_out, seed=0)
+        median = lambda r: (float(np.nanmedian(r.path_efficiency))  # noqa: E731
+                            if np.isfinite(r.path_efficiency).any() else None)
+        rows.append({"episodes": episodes, "moves": moves, "success": mine.rates()["exit"], "path_efficiency_median": median(mine),
+                     "navigation_success": nav.rates()["exit"], "navigation_efficiency_median": median(nav)})
+
+    def on_progress(agent, row):
+        if due and row["episodes"] >= due[0]:
+            measure(agent, row["episodes"], row["moves"])
+            while due and row["episodes"] >= due[0]:
+                due.pop(0)
+
+    measure(new_agent(len(held_out.next_state[0]), config.learner), 0, 0)  # before any experience
+    learner = replace(config.learner, report_every=10)
+    result = train_agent(spec, replace(config, learner=learner), seed_index, on_progress=on_progress)
+    return result, rows
+
+
+# --- sweeps -----------------------------------------------------------------------------------------------------
+
+
+def alpha_sweep(config: ExperimentConfig, deploy: MazeTables | None = None, say=lambda m: None) -> list[dict]:
+    """Proxy learners trained with a fraction alpha of distinguishing levels, evaluated on held-out deploy levels."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    base = agent_specs()["proxy_learner"]
+    rows = []
+    for alpha in config.alphas:
+        say(f"alpha sweep: alpha={alpha:g}")
+        spec = replace(base, training="mixture", alpha=float(alpha))
+        agents = [train_agent(spec, config, k).agent for k in range(config.n_seeds)]
+        summary = summarize([evaluate(a, deploy, derive_seed(config.seed, _EVALUATION, k))
+                             for k, a in enumerate(agents)])
+        rows.append({"alpha": float(alpha), **{k: summary[k] for k in (*OUTCOMES, "ci95", "per_seed")},
+                     "weights": mean_weights(agents)})
+    return rows
+
+
+def salience_sweep(config: ExperimentConfig, deploy: MazeTables | None = None, say=lambda m: None,
+                   trained: dict | None = None) -> list[dict]:
+    """Learners trained on `train` with kind salience 1 and each colour salience, evaluated on deploy levels.
+
+    ``trained`` maps a colour salience to agents already trained with exactly that spec (the proxy learner's).
+    """
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    rows = []
+    for salience in config.colour_saliences:
+        say(f"salience sweep: colour salience {salience:g}")
+        spec = AgentSpec("train", 1.0, float(salience))
+        agents = (trained or {}).get(float(salience)) or [train_agent(spec, config, k).agent
+                                                           for k in range(config.n_seeds)]
+        summary = summarize([evaluate(a, deploy, derive_seed(config.seed, _EVALUATION, k))
+                             for k, a in enumerate(agents)])
+        rows.append({"colour_salience": float(salience), "kind_salience": 1.0,
+                     **{k: summary[k] for k in (*OUTCOMES, "ci95", "per_seed")}, "weights": mean_weights(agents)})
+    return rows
+
+
+# --- the 2x2 table ----------------------------------------------------------------------------------------------
+
+
+def two_by_two(config: ExperimentConfig, proxies: list, controls: list, deploy: MazeTables | None = None) -> dict:
+    """The four cells of the capabilities x goals table, each from real agents under a natural shift.
+
+    * both generalize: the control on deploy levels;
+    * goal misgeneralization: the proxy learner on deploy levels;
+    * capabilities fail, goal intact: the control in the renovated building (deploy colours), where a planner
+      that is given the new map still reaches the exit;
+    * neither: the proxy learner in the renovated building.
+
+    Each cell reports the behavioural measurements (``measure/generalization.py``) averaged over training seeds,
+    the cell of every seed, the learned goal weights beside them, and how often the weights' favourite object is
+    the behaviourally revealed goal (where they disagree, the behaviour, not the weights, is what happened).
+    """
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    renovated = evaluation_levels(config, "deploy", renovation=config.renovation)
+    planner = rollout(Planner(renovated, reach_exit(renovated)), renovated, seed=0).rates()["exit"]
+    shifts = {
+        "deploy": ("deploy levels (exit not green, a green apple)", deploy),
+        "renovated": (f"deploy levels in the renovated building ({config.renovation} walls moved; an optimal "
+                      f"planner given the new map reaches the exit in {planner:.0%})", renovated),
+    }
+    cells = {}
+    for agent_name, agents in (("control", controls), ("proxy_learner", proxies)):
+        for shift, (words, tables) in shifts.items():
+            per_seed = []
+            for k, agent in enumerate(agents):
+                result = rollout(agent, tables, seed=derive_seed(config.seed, _EVALUATION, k))
+                m = measure_generalization(result)
+                label = revealed_goals(result).label
+                m["weights_agree_with_behaviour"] = round(float(np.mean(weights_favourite(agent, tables) == label)), 4)
+                per_seed.append(m)
+            cells[f"{agent_name}, {shift}"] = _cell_summary(agent_name, shift, words, per_seed, agents, planner)
+    return cells
+
+
+def _cell_summary(agent_name, shift, words, per_seed, agents, planner) -> dict:
+    shares = {o: round(float(np.mean([m["revealed_goal_share"][o] for m in per_seed])), 4)
+              for o in per_seed[0]["revealed_goal_share"]}
+    success = round(float(np.mean([m["success_at_revealed_goal"] for m in per_seed])), 4)
+    effs = [m["path_efficiency_median"] for m in per_seed if m["path_efficiency_median"] is not None]
+    eff = round(float(np.median(effs)), 4) if effs else None
     return {
-        "rates": result.rates(),
-        "path_efficiency_median": float(np.nanmedian(eff)) if np.isfinite(eff).any() else None,
-        "rollouts": result,
+        "agent": agent_name,
+        "shift": shift,
+        "shift_description": words,
+        "cell": classify(success, eff, shares),
+        "cells_per_seed": [m["cell"] for m in per_seed],
+        "rates": {o: round(float(np.mean([m["rates"][o] for m in per_seed])), 4) for o in OUTCOMES},
+        "success_at_revealed_goal": success,
+        "path_efficiency_median": eff,
+        "revealed_goal_share": shares,
+        "weights": mean_weights(agents),
+        "weights_agree_with_behaviour": round(float(np.mean([m["weights_agree_with_behaviour"] for m in per_seed])),
+                                              4),
+        **({"planner_exit_rate": planner} if shift == "renovated" else {}),
     }
 
 
-def unvisited_states(agent, result) -> dict:
-    """For a joint table: how many cue combinations met in these rollouts were never met in training."""
-    tables = result.tables
-    seen = set()
-    steps_total = steps_unvisited = 0
-    for i in range(len(result)):
-        tiles = result.path(i)[:-1]
-        combos = zip(tables.green_step[i, tiles].tolist(), tables.exit_step[i, tiles].tolist())
-        for g, e in combos:
-            feature = int(np.ravel_multi_index((g, e), agent.sizes))
-            seen.add(feature)
-            steps_total += 1
-            steps_unvisited += agent.visits[feature] == 0
-    never = sorted(f for f in seen if agent.visits[f] == 0)
-    return {
-        "distinct_states_met": len(seen),
-        "never_visited_in_training": len(never),
-        "share_of_steps_in_unvisited_states": round(float(steps_unvisited) / max(steps_total, 1), 4),
-    }
+# --- everything -------------------------------------------------------------------------------------------------
 
 
 def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dict:
-    """Train and evaluate every agent over ``n_seeds`` seeds, then the alpha sweep; returns a JSON-ready dict."""
+    """Train and evaluate every agent over ``n_seeds`` seeds, the sweeps and the 2x2 table; a JSON-ready dict."""
     config = config or ExperimentConfig()
     started = time.perf_counter()
     say = progress or (lambda message: None)
     eval_tables = {d: evaluation_levels(config, d) for d in EVAL_DISTRIBUTIONS}
-    pools: dict = {}
-    report = {"seed": config.seed, "config": _config_dict(config), "agents": {}}
-    for name, spec in agent_specs(config.misread).items():
+    report = {"seed": config.seed, "layout": config.layout, "config": _config_dict(config), "agents": {}}
+    trained = {}
+    for name, spec in agent_specs().items():
         say(f"training {name}")
-        seconds, per_dist, extra = [], {d: [] for d in EVAL_DISTRIBUTIONS}, []
-        for k in range(config.n_seeds):
-            key = (spec.training, spec.alpha, k)
-            if key not in pools:
-                pools[key] = training_levels(config, spec.training, k, spec.alpha)
-            trained = train_agent(spec, config, k, pools[key])
-            seconds.append(trained.seconds)
-            for d in EVAL_DISTRIBUTIONS:
-                row = evaluate(trained.agent, eval_tables[d], derive_seed(config.seed, _EVALUATION, k))
-                per_dist[d].append(row)
-                if spec.table == "joint" and d == "deploy":
-                    extra.append(unvisited_states(trained.agent, row["rollouts"]))
+        results = [train_agent(spec, config, k) for k in range(config.n_seeds)]
+        trained[name] = [r.agent for r in results]
+        per_dist = {d: [evaluate(r.agent, eval_tables[d], derive_seed(config.seed, _EVALUATION, k))
+                        for k, r in enumerate(results)] for d in EVAL_DISTRIBUTIONS}
+        seconds = [r.seconds for r in results]
         report["agents"][name] = {
             "description": spec.description,
             "training_distribution": spec.training,
-            "observation": {"green_misread": spec.observation.green_misread,
-                            "exit_misread": spec.observation.exit_misread},
-            "table": spec.table,
+            "kind_salience": spec.kind_salience,
+            "colour_salience": spec.colour_salience,
+            "weights": mean_weights(trained[name]),
+            "weights_per_seed": [{k: round(v, 4) for k, v in a.goal.as_dict().items()} for a in trained[name]],
             "train_seconds": round(float(np.median(seconds)), 4),
             "train_seconds_per_seed": [round(s, 4) for s in seconds],
-            "seeds": [derive_seed(config.seed, _LEARNING, k) for k in range(config.n_seeds)],
             "eval": {d: summarize(rows) for d, rows in per_dist.items()},
         }
-        if extra:
-            report["agents"][name]["deploy_states_unvisited_in_training"] = extra
+    say("learning curve")
+    _, curve = learning_curve(agent_specs()["proxy_learner"], config)
+    report["learning_curve"] = curve
     report["alpha_sweep"] = alpha_sweep(config, eval_tables["deploy"], say)
     passing = [row["alpha"] for row in report["alpha_sweep"] if row["exit"] > 0.8]
     report["smallest_alpha_exit_above_0.8"] = min(passing) if passing else None
+    proxy = agent_specs()["proxy_learner"]
+    assert (proxy.training, proxy.kind_salience, proxy.alpha) == ("train", 1.0, None)
+    report["salience_sweep"] = salience_sweep(config, eval_tables["deploy"], say,
+                                              trained={proxy.colour_salience: trained["proxy_learner"]})
+    say("2x2 table")
+    report["two_by_two"] = two_by_two(config, trained["proxy_learner"], trained["control"], eval_tables["deploy"])
     report["total_seconds"] = round(time.perf_counter() - started, 2)
     return report
 
 
-def alpha_sweep(config: ExperimentConfig, deploy_tables=None, say=lambda m: None) -> list[dict]:
-    """Proxy learners trained with a fraction alpha of distinguishing levels, evaluated on held-out deploy levels."""
-    deploy_tables = deploy_tables if deploy_tables is not None else evaluation_levels(config, "deploy")
-    base = agent_specs(config.misread)["proxy_learner"]
-    rows = []
-    for alpha in config.alphas:
-        say(f"alpha sweep: alpha={alpha:g}")
-        spec = AgentSpec("mixture", base.observation, alpha=float(alpha), description=f"alpha={alpha:g}")
-        per_seed = []
-        for k in range(config.n_seeds):
-            trained = train_agent(spec, config, k)
-            per_seed.append(evaluate(trained.agent, deploy_tables, derive_seed(config.seed, _EVALUATION, k)))
-        summary = summarize(per_seed)
-        rows.append({"alpha": float(alpha), **{k: summary[k] for k in (*OUTCOMES, "ci95")}})
-    return rows
-
-
 def _config_dict(config: ExperimentConfig) -> dict:
     d = asdict(config)
-    d["alphas"] = list(config.alphas)
+    d["alphas"], d["colour_saliences"] = list(config.alphas), list(config.colour_saliences)
     return d
-
-
-# --- `gmg-teach demo` --------------------------------------------------------------------------------------------
 
 
 def format_report(report: dict) -> str:
     """The experiment as a readable text table."""
-    lines = [f"Goal misgeneralization in the colour maze (master seed {report['seed']}, "
-             f"{report['config']['n_seeds']} training seeds, {report['config']['eval_levels']} held-out levels "
-             "per distribution; rates are means over seeds, [95% CI])", ""]
-    header = f"{'agent':<24}{'levels':<8}{'exit':>22}{'green apple':>22}{'other':>8}{'none':>8}{'eff.':>7}{'train s':>9}"
+    cfg = report["config"]
+    lines = [f"Goal misgeneralization in the colour maze (master seed {report['seed']}, building {report['layout']}, "
+             f"{cfg['n_seeds']} training seeds, {cfg['eval_episodes']} held-out episodes per distribution; rates "
+             "are means over seeds, [95% CI])", ""]
+    header = f"{'agent':<16}{'levels':<8}{'exit':>22}{'green apple':>22}{'other':>8}{'none':>8}{'eff.':>7}{'train s':>9}"
     lines += [header, "-" * len(header)]
     for name, agent in report["agents"].items():
         for d, ev in agent["eval"].items():
             cell = lambda k: f"{ev[k]:.3f} [{ev['ci95'][k][0]:.2f},{ev['ci95'][k][1]:.2f}]"  # noqa: E731
             eff = "-" if ev["path_efficiency_median"] is None else f"{ev['path_efficiency_median']:.2f}"
-            lines.append(f"{name if d == 'train' else '':<24}{d:<8}{cell('exit'):>22}{cell('green_apple'):>22}"
+            lines.append(f"{name if d == 'train' else '':<16}{d:<8}{cell('exit'):>22}{cell('green_apple'):>22}"
                          f"{ev['other_apple']:>8.3f}{ev['none']:>8.3f}{eff:>7}"
                          f"{agent['train_seconds'] if d == 'train' else '':>9}")
-        unvisited = agent.get("deploy_states_unvisited_in_training")
-        if unvisited:
-            u = unvisited[0]
-            lines.append(f"{'':<24}deploy: {u['never_visited_in_training']} of {u['distinct_states_met']} cue "
-                         f"combinations met were never seen in training ({u['share_of_steps_in_unvisited_states']:.0%}"
-                         " of steps)")
-    lines += ["", "Alpha sweep: proxy learner trained with a fraction alpha of distinguishing (deploy) levels, "
-              "evaluated on held-out deploy levels", f"{'alpha':>8}{'exit':>10}{'green apple':>14}{'none':>8}"]
+        w = agent["weights"]
+        lines.append(f"{'':<16}goal weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in w.items()))
+    lines += ["", "Learning curve (proxy learner, held-out train episodes): episodes -> exit rate, median efficiency"]
+    for row in report["learning_curve"]:
+        eff = "-" if row["path_efficiency_median"] is None else f"{row['path_efficiency_median']:.2f}"
+        lines.append(f"{row['episodes']:>8}{row['success']:>8.2f}{eff:>8}")
+    lines += ["", "Alpha sweep: the proxy learner trained with a fraction alpha of distinguishing (deploy) levels",
+              f"{'alpha':>8}{'exit':>10}{'green apple':>14}{'exit per seed':>40}"]
     for row in report["alpha_sweep"]:
-        lines.append(f"{row['alpha']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}{row['none']:>8.3f}")
+        seeds = " ".join(f"{r['exit']:.2f}" for r in row["per_seed"])
+        lines.append(f"{row['alpha']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}{seeds:>40}")
     smallest = report["smallest_alpha_exit_above_0.8"]
     lines.append(f"smallest alpha with exit rate > 0.8: {'none in the sweep' if smallest is None else smallest}")
+    lines += ["", "Salience sweep (alpha 0, kind salience 1)", f"{'colour':>8}{'exit':>10}{'green apple':>14}"
+              f"{'w_exit':>9}{'w_green':>9}"]
+    for row in report["salience_sweep"]:
+        lines.append(f"{row['colour_salience']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}"
+                     f"{row['weights']['exit']:>9.2f}{row['weights']['green']:>9.2f}")
+    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it)"]
+    for name, cell in report["two_by_two"].items():
+        eff = "-" if cell["path_efficiency_median"] is None else f"{cell['path_efficiency_median']:.2f}"
+        shares = ", ".join(f"{k} {v:.2f}" for k, v in cell["revealed_goal_share"].items())
+        lines.append(f"  {name:<28} -> {cell['cell']:<32} reached revealed goal {cell['success_at_revealed_goal']:.2f}"
+                     f", efficiency {eff}; revealed goal: {shares}; weights agree {cell['weights_agree_with_behaviour']:.2f}")
     lines.append(f"total time: {report['total_seconds']} s")
     return "\n".join(lines)
-
-
-def add_demo(sub) -> None:
-    p = sub.add_parser("demo", help="run the headline experiment (all agents, all seeds, the alpha sweep)")
-    p.add_argument("--seed", type=int, default=0, help="master seed: moves every training and evaluation seed")
-    p.add_argument("--json", action="store_true", help="write one JSON object to standard output instead of a table")
-    p.add_argument("--seeds", type=int, default=None, help="training seeds per agent (default 5)")
-    p.add_argument("--eval-levels", type=int, default=None, help="held-out levels per distribution (default 500)")
-    p.add_argument("--small", action="store_true", help="a quick preview budget (2 seeds, 150 levels)")
-    p.set_defaults(handler=run_demo)
-
-
-def run_demo(args) -> int:
-    import json
-    import sys
-
-    config = ExperimentConfig.small(args.seed) if args.small else ExperimentConfig(seed=args.seed)
-    if args.seeds is not None:
-        if args.seeds < 2:
-            raise ValueError(f"--seeds must be at least 2 (confidence intervals need two); got {args.seeds}.")
-        config.n_seeds = args.seeds
-    if args.eval_levels is not None:
-        if args.eval_levels < 1:
-            raise ValueError(f"--eval-levels must be at least 1; got {args.eval_levels}.")
-        config.eval_levels = args.eval_levels
-    progress = None if args.json else (lambda message: print(f"... {message}", file=sys.stderr, flush=True))
-    report = run_experiment(config, progress=progress)
-    print(json.dumps(report, default=float) if args.json else format_report(report))
-    return 0
-
-
-# --- The 2x2 table: capabilities generalize or not x goal generalizes or not --------------------------------------
-
-CAPABLE_SUCCESS = 0.8
-"""Capabilities generalize if the agent reaches its revealed goal in at least this share of episodes..."""
-CAPABLE_EFFICIENCY = 1.5
-"""...with a median path efficiency (steps over shortest path) of at most this."""
-GOAL_SHARE = 0.5
-"""The goal generalizes if the intended goal (the exit) gets at least this much of the posterior over candidate
-goals, averaged over episodes. (A posterior, not a vote: where behaviour cannot separate two candidates they share
-the credit, so a random walker that is "consistent with everything" gets credit for nothing in particular.)"""
-
-
-def classify(success_at_revealed: float, efficiency: float | None, intended_posterior: float) -> tuple[bool, bool]:
-    """(capabilities generalize, goal generalizes) from the three measurements, with the thresholds above."""
-    capable = success_at_revealed >= CAPABLE_SUCCESS and efficiency is not None and efficiency <= CAPABLE_EFFICIENCY
-    return bool(capable), bool(intended_posterior >= GOAL_SHARE)
-
-
-CELL_NAMES = {
-    (True, True): "both generalize",
-    (True, False): "goal misgeneralization",
-    (False, True): "capabilities fail, goal intact",
-    (False, False): "neither generalizes",
-}
-
-
-def measure_cell(agent, tables, seed: int, slip: float = 0.0, observation=None) -> dict:
-    """Deploy ``agent`` on compiled levels under a shift and measure revealed goal, success and efficiency."""
-    from .measure.revealed import revealed_goals
-
-    result = rollout(agent, tables, seed=seed, slip=slip, observation=observation)
-    revealed = revealed_goals(result)
-    reached = revealed.reached_revealed()
-    steps_ok = result.steps[reached]
-    best = result.shortest[np.arange(len(result)), np.maximum(result.reached, 0)][reached]
-    efficiency = float(np.median(steps_ok / np.maximum(best, 1))) if reached.any() else None
-    posterior = dict(zip(revealed.goals, revealed.posterior().mean(axis=0).round(4).tolist()))
-    capable, goal_ok = classify(float(reached.mean()), efficiency, posterior["exit"])
-    outcome = result.outcome
-    typical = max(OUTCOMES, key=lambda o: np.sum(outcome == o))
-    example = int(np.flatnonzero(outcome == typical)[0])
-    return {
-        "rates": result.rates(),
-        "revealed_goal_posterior": posterior,
-        "success_at_revealed_goal": float(reached.mean()),
-        "path_efficiency_median": efficiency,
-        "capabilities_generalize": capable,
-        "goal_generalizes": goal_ok,
-        "cell": CELL_NAMES[(capable, goal_ok)],
-        "example": {"level": tables.levels[example], "path": result.path(example), "outcome": outcome[example]},
-        "rollouts": result,
-    }
-
-
-def two_by_two(seed: int = 0, eval_levels: int | None = None, slip: float = 0.7) -> dict[str, dict]:
-    """Fill the four cells of the capabilities x goals table with real agents and real shifts.
-
-    * control on deploy levels: it still navigates, and still heads for the exit;
-    * proxy learner on deploy levels: navigates perfectly, to the green apple;
-    * control on deploy levels with a slippery floor (each move random with probability ``slip``): it still heads
-      for the exit, but no longer gets there reliably or efficiently;
-    * proxy learner whose cues are lost at deployment: it wanders, towards nothing in particular.
-    """
-    config = ExperimentConfig(seed=seed, n_seeds=1)
-    config.eval_levels = eval_levels or (60 if fast_mode() else 200)
-    specs = agent_specs(config.misread)
-    control = train_agent(specs["control"], config, 0).agent
-    proxy = train_agent(specs["proxy_learner"], config, 0).agent
-    deploy = evaluation_levels(config, "deploy")
-    rng_seed = derive_seed(seed, _EVALUATION, 99)
-    from .agents.observations import LostCues
-
-    cells = {
-        "control, deploy levels": measure_cell(control, deploy, rng_seed),
-        "proxy learner, deploy levels": measure_cell(proxy, deploy, rng_seed),
-        f"control, deploy levels, slippery floor ({slip:.0%})": measure_cell(control, deploy, rng_seed, slip=slip),
-        "proxy learner, cues lost": measure_cell(proxy, deploy, rng_seed, observation=LostCues()),
-    }
-    return cells

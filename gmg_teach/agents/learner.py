@@ -198,6 +198,7 @@ def train_learner(
             if done >= next_report or done >= config.episodes:
                 row = {
                     "episodes": min(done, config.episodes),
+                    "moves": step_count * batch,
                     "train_success": window["success"] / window["episodes"],
                     "mean_steps": window["steps"] / window["episodes"],
                     "map_coverage": agent.navigation.coverage(),

@@ -14,6 +14,9 @@ fresh agent knows nothing (all zeros: it wanders), and after enough experience `
 ``discount ** (steps from s to g via a) / discount``. Moves it never made stay unknown, so a renovated building,
 whose walls moved, leaves its map wrong exactly there.
 
+Goals are the tiles the agent has stood on (a tile it never saw cannot be aimed at); their columns are added in the
+order the agent found them, so a sweep only touches what it knows.
+
 Nothing here calls a shortest-path or maze-distance function: the only input is experience.
 """
 
@@ -31,13 +34,15 @@ class NavigationValues:
     """The learned map: ``q[s, a, g]`` plus the moves experienced so far.
 
     Attributes:
-        q: ``(tiles, 4, tiles)`` value of action ``a`` from tile ``s`` for reaching tile ``g``.
+        q: ``(tiles, 4, goal columns)`` value of action ``a`` from tile ``s`` for reaching a goal tile.
+        column: ``(tiles,)`` the goal column of each tile, -1 for a tile never stood on (values 0).
         tried: ``(tiles, 4)`` which moves the agent has made at least once.
         arrived: ``(tiles, 4)`` where each tried move led (meaningless where ``tried`` is False).
         discount: how much a step costs: reaching ``g`` ``k`` steps later is worth ``discount ** k``.
     """
 
     q: np.ndarray
+    column: np.ndarray
     tried: np.ndarray
     arrived: np.ndarray
     discount: float
@@ -46,40 +51,52 @@ class NavigationValues:
     def empty(cls, n_tiles: int, discount: float = 0.95) -> "NavigationValues":
         if isinstance(n_tiles, bool) or not isinstance(n_tiles, (int, np.integer)) or n_tiles < 1:
             raise ValueError(f"n_tiles must be a whole number >= 1; got {n_tiles!r}.")
-        if not 0.0 < discount < 1.0:
+        if isinstance(discount, bool) or not isinstance(discount, (int, float, np.floating)) or not 0 < discount < 1:
             raise ValueError(f"discount must be between 0 and 1 (exclusive); got {discount!r}.")
         n = int(n_tiles)
-        return cls(np.zeros((n, N_ACTIONS, n)), np.zeros((n, N_ACTIONS), bool), np.zeros((n, N_ACTIONS), np.int64),
-                   float(discount))
+        return cls(np.zeros((n, N_ACTIONS, n), np.float32), np.full(n, -1, np.int64),
+                   np.zeros((n, N_ACTIONS), bool), np.zeros((n, N_ACTIONS), np.int64), float(discount))
 
     @property
     def n_tiles(self) -> int:
         return self.q.shape[0]
 
+    @property
+    def n_known(self) -> int:
+        """How many tiles the agent has stood on (its goal columns)."""
+        return int((self.column >= 0).sum())
+
     # --- the idea -------------------------------------------------------------------------------------------------
     def record(self, tile, action, next_tile) -> None:
         """Remember moves the agent made (arrays of one length)."""
+        tile, action, next_tile = np.asarray(tile), np.asarray(action), np.asarray(next_tile)
         self.tried[tile, action] = True
         self.arrived[tile, action] = next_tile
+        new = np.unique(np.concatenate([tile.ravel(), next_tile.ravel()]))
+        new = new[self.column[new] < 0]
+        self.column[new] = self.n_known + np.arange(len(new))
 
     def replay(self) -> None:
-        """One sweep of all-goals Q-learning over every move experienced so far (all goals at once)."""
+        """One sweep of all-goals Q-learning over every move experienced so far (all known goals at once)."""
         tiles, actions = np.nonzero(self.tried)
         landed = self.arrived[tiles, actions]
-        target = self.discount * self.q[landed].max(axis=1)  # (moves, goals): bootstrap from where it landed
-        target[np.arange(len(landed)), landed] = 1.0  # the move arrived at that goal
-        self.q[tiles, actions, :] = target
+        k = self.n_known
+        target = self.discount * self.q[landed, :, :k].max(axis=1)  # (moves, goals): bootstrap from where it landed
+        target[np.arange(len(landed)), self.column[landed]] = 1.0  # the move arrived at that goal
+        self.q[tiles, actions, :k] = target
 
     # --- what lessons and the agent read ---------------------------------------------------------------------------
     def action_values(self, tile, goal_tiles) -> np.ndarray:
         """``(batch, objects, 4)`` values of the four moves from ``tile`` (batch,) towards ``goal_tiles``."""
         tile = np.asarray(tile)[:, None, None]
-        goals = np.asarray(goal_tiles)[:, :, None]
-        return self.q[tile, np.arange(N_ACTIONS)[None, None, :], goals]
+        column = self.column[np.asarray(goal_tiles)][:, :, None]
+        values = self.q[tile, np.arange(N_ACTIONS)[None, None, :], np.maximum(column, 0)]
+        return np.where(column >= 0, values, 0.0).astype(float)
 
     def value_map(self, goal_tile: int) -> np.ndarray:
         """``(tiles,)`` the best move's value from every tile towards one goal tile (what a value map draws)."""
-        return self.q[:, :, int(goal_tile)].max(axis=1)
+        column = self.column[int(goal_tile)]
+        return np.zeros(self.n_tiles) if column < 0 else self.q[:, :, column].max(axis=1).astype(float)
 
     def coverage(self) -> float:
         """Share of the moves from tiles the agent has stood on that it has tried."""

@@ -1,8 +1,13 @@
-"""Value iteration on a compiled level: the reference answer that learned policies are checked against.
+"""Planning with the true map: the reference answer that learned behaviour is checked against.
 
 Rewards are paid on *entering* a tile; entering an object's tile ends the episode. Any reward function over tiles
-can be planned for, which is how lessons compare candidate goals ("reach the exit", "reach anything green", ...):
-plan under each, and see where the optimal behaviours agree and where they split.
+can be planned for, which is how lessons compare candidate goals ("reach the exit", "reach anything green",
+"nothing at all", ...): plan under each, and see where the optimal behaviours agree and where they split.
+
+:func:`value_iteration` is the general solver. :func:`object_q_values` is its closed form for "reach object o" in
+these mazes (value ``discount ** steps``), computed from the maze distances for every level at once; a test checks
+that the two agree. A :class:`Planner` acts on such values: it is given the map, so it is a measuring stick, not an
+agent that learned anything.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..world.palette import Kind
-from ..world.tables import MazeTables
+from ..world.tables import UNREACHABLE, MazeTables
 
 
 def exit_reward(tables: MazeTables, level: int = 0) -> np.ndarray:
@@ -37,6 +42,8 @@ def value_iteration(
     """
     if not 0 <= discount < 1:
         raise ValueError(f"discount must be in [0, 1); got {discount}.")
+    if not isinstance(level, (int, np.integer)) or not 0 <= level < tables.n_levels:
+        raise ValueError(f"level must be an index from 0 to {tables.n_levels - 1}; got {level!r}.")
     reward = exit_reward(tables, level) if reward is None else np.asarray(reward, dtype=float)
     if reward.shape != (tables.n_tiles,):
         raise ValueError(f"reward must have one value per tile, shape ({tables.n_tiles},); got {reward.shape}.")
@@ -65,6 +72,33 @@ def solve_transitions(next_state, reward, terminal, discount: float, tolerance: 
     return reward + discount * value[next_state], value
 
 
-def optimal_actions(q: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
-    """Boolean mask ``(n_tiles, 4)`` of the actions within ``tolerance`` of the best in each tile."""
-    return q >= q.max(axis=1, keepdims=True) - tolerance
+def object_q_values(tables: MazeTables, discount: float = 0.95) -> np.ndarray:
+    """``(levels, objects, tiles, 4)`` optimal Q for "reach object o" (reward 1 on entering it, any object ends the
+    episode): ``discount ** d`` where ``d`` is the maze distance from the tile a move lands on; 0 if blocked."""
+    if not 0 < discount < 1:
+        raise ValueError(f"discount must be between 0 and 1 (exclusive); got {discount}.")
+    d = np.take_along_axis(tables.distance[:, :, :, None], tables.next_state[:, None, :, :].astype(np.int64), axis=2)
+    q = np.where(d < UNREACHABLE, discount ** np.minimum(d, 10_000).astype(float), 0.0)
+    return np.where(tables.object_tile[:, :, None, None] >= 0, q, 0.0)
+
+
+class Planner:
+    """Greedy on the optimal values for a set of target objects, per level: an agent that is given the map.
+
+    ``targets`` is a boolean ``(levels, objects)`` mask (for example ``tables.object_kind == Kind.EXIT``).
+    """
+
+    def __init__(self, tables: MazeTables, targets: np.ndarray, discount: float = 0.95):
+        targets = np.asarray(targets, dtype=bool)
+        if targets.shape != tables.object_kind.shape:
+            raise ValueError(f"targets must have shape {tables.object_kind.shape} (levels, objects); "
+                             f"got {targets.shape}.")
+        q = object_q_values(tables, discount)
+        self.q = np.where(targets[:, :, None, None], q, 0.0).max(axis=1)  # (levels, tiles, 4)
+
+    def act(self, agent_tile, objects, rng: np.random.Generator, epsilon: float = 0.0, level=None) -> np.ndarray:
+        if level is None:
+            raise ValueError("A Planner needs the level index of each episode (rollout passes it).")
+        q = self.q[np.asarray(level), np.asarray(agent_tile)]
+        best = q >= q.max(axis=1, keepdims=True) - 1e-12
+        return (rng.random(q.shape) * best).argmax(axis=1)

@@ -33,7 +33,7 @@ import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-import numpy as np
+from .compare import same, show
 
 _MAX_HINTS_SHOWN = 3
 
@@ -66,11 +66,11 @@ class CheckReport:
         """Record whether ``got`` equals ``expected`` (numbers and arrays to within ``atol``).
 
         ``given`` describes the input in words; the hint reads "With {given}: expected {expected}, but your code
-        returned {got}." Numbers are compared as float arrays and anything else by type and ``==`` from the
-        expected side, so an object whose ``__eq__`` always says yes cannot pass.
+        returned {got}." ``compare.same`` normalises ``got`` to plain data first and keeps the reference on the
+        left, so an object whose ``__eq__`` always says yes cannot pass.
         """
-        return self.check(_same(got, expected, atol), f"With {given}: expected {_show(expected)}, "
-                                                       f"but your code returned {_show(got)}.")
+        return self.check(same(expected, got, atol), f"With {given}: expected {show(expected)}, "
+                                                     f"but your code returned {show(got)}.")
 
     def summary(self) -> str:
         """The one line shown to the student when the block ends."""
@@ -103,23 +103,3 @@ def report(name: str) -> Iterator[CheckReport]:
     if r.hints:
         raise CheckFailed(r.summary())
     print(f"✓ {r.summary()}")
-
-
-def _same(got: Any, expected: Any, atol: float) -> bool:
-    if isinstance(expected, (int, float, np.number, np.ndarray)) and not isinstance(expected, bool):
-        try:
-            got_array = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return False
-        expected_array = np.asarray(expected, dtype=float)
-        return got_array.shape == expected_array.shape and bool(np.allclose(got_array, expected_array, atol=atol))
-    return type(got) is type(expected) and bool(expected == got)
-
-
-def _show(value: Any) -> str:
-    """A short description of a value, readable in one line."""
-    if isinstance(value, np.ndarray):
-        text = np.array2string(value, precision=3, threshold=12, max_line_width=10_000).replace("\n", "")
-        return f"an array of shape {value.shape}: {text}"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,30 +1,22 @@
-"""Grade a class: run every submission in its own kernel with the instructor's tests, write a gradebook.
+"""Grade a class: every submission in its own sandboxed kernel with the instructor's tests; write a gradebook.
 
-How a submission is graded (``grade_submission``)
--------------------------------------------------
-1. **Assemble.** The student's cells are kept in the student's order, except cells nbgrader marks as locked (tests
-   and read-only cells): those are dropped and the *instructor's* versions, hidden tests included, are re-inserted
-   from ``solutions/<assignment>.ipynb``. Each instructor cell belongs to the answer cell it follows in the source
-   (or to the top of the notebook) and is inserted right after the student's answer cell with that ``grade_id``,
-   wherever the student moved it. So edited or deleted visible tests do not matter, and neither do moved cells.
-   An answer whose cell was deleted, or appears twice, scores zero with a note; its tests still run (in the
-   place it would have been) so that later exercises can use what they set up.
-2. **Scan for tampering.** Every cell the student wrote is parsed (magics included) and checked for ways to
-   change what the tests see: rebinding a name the instructor's cells import (``def check_q_update``), ``print``
-   or ``AssertionError``; assigning or deleting an attribute of anything imported (``checks.check_x = ...``,
-   ``builtins.print = ...``, ``np.allclose = ...``); reaching into ``sys.modules``, ``__dict__``, ``globals()``
-   or frames; ``exec``/``eval``/``__import__``; importing ``builtins``, ``importlib``, ``IPython``, ``mock`` and the
-   like; using ``get_ipython()`` beyond ordinary magics. Any finding gives the whole submission no credit, with
-   the cell and line in the notes for the instructor to review.
-3. **Run with a guard.** The notebook runs in a fresh kernel in an empty temporary folder. A first hidden cell
-   snapshots Python's builtins; every instructor test cell is prefixed with a guard that restores them, reloads
-   the check modules (imported modules whose name contains ``check``, and ``gmg_teach.grading.feedback``) and
-   re-runs the instructor's imports, so a test always calls fresh checks even if the scan missed something.
-4. **Score.** A test cell earns its points if the kernel reports it ran without error. The whole run has one time
-   limit; tests that had not run when it expired score zero. Manually graded answers are left blank for the
-   instructor (zero if left as "YOUR ANSWER HERE").
+One submission (``grade_submission``):
 
-This is a deterrent and a tripwire for a course, not a sandbox: student code runs with the grader's permissions.
+1. **Read** it; an empty, damaged or foreign file gets a status saying so. A notebook of another assignment is
+   named as such (``assignment.belongs_elsewhere``).
+2. **Assemble** the notebook to run: the student's cells, the instructor's tests (hidden ones included) inserted
+   after the real answer cells (``assignment.assemble``: moved, copied, decoy and deleted cells).
+3. **Review** the student's code (``review.review``): rebinding a name the tests use scores zero (status
+   ``tampering``); code that reaches into the interpreter or the machine is listed for the instructor (status
+   ``review``), points kept.
+4. **Run** it in a sandbox (``isolation``: read-only system and environment, a private folder, no network, no
+   other processes, memory/process/file limits), cell by cell with a time limit per cell (``run``): a hang or a
+   dead kernel costs that cell, the kernel is restarted and the rest still runs.
+5. **Score**: a test cell earns its points if it ran without error (and its answer cell exists). Written answers
+   are left blank for the instructor (zero if unanswered).
+
+Around each submission the grader fingerprints the package, the environment, the instructor's files and every
+submission (``isolation.fingerprint``); a change means the isolation failed, and grading stops naming the files.
 
 The student's name is the submission's file name without ``.ipynb``; when that is the assignment name (the
 ``<student>/<assignment>.ipynb`` layout, or nbgrader's ``<student>/<assignment>/<assignment>.ipynb``), it is
@@ -33,234 +25,35 @@ the name of the nearest parent folder that is not the assignment name.
 
 from __future__ import annotations
 
-import ast
-import csv
 import hashlib
 import json
-import os
-import subprocess
+import multiprocessing
+import shutil
+import sys
 import tempfile
-import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .build import TEXT_STUB, BuildError, check_source, is_grade, is_locked, is_solution, nbgrader_meta, read_notebook
-
-FIXED_COLUMNS_BEFORE = ["student"]
-FIXED_COLUMNS_AFTER = ["total", "max", "status", "notes"]
-FEEDBACK_MARK = "<!-- generated by gmg-teach grade; sha256="
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# The assignment: what the instructor's notebook says
-# ----------------------------------------------------------------------------------------------------------------
-@dataclass
-class Assignment:
-    """The instructor's notebook, indexed for grading."""
-
-    name: str
-    answers: list[str]  # grade_ids of answer (solution) cells, in source order
-    blocks: dict[str | None, list]  # locked instructor cells that follow each answer (None: before the first)
-    tests: dict[str, float]  # grade_id -> points, autograded test cells in source order
-    tested_answer: dict[str, str | None]  # test grade_id -> the answer it follows (None: before any answer)
-    manual: dict[str, float]  # grade_id -> points, answers graded by hand
-    imports: dict[str, tuple[str, str | None]]  # name -> (module, attribute) bound by the instructor's imports
-    guard: str  # code run before every test cell (see the module docstring)
-
-    @property
-    def columns(self) -> list[str]:
-        return FIXED_COLUMNS_BEFORE + list(self.tests) + list(self.manual) + FIXED_COLUMNS_AFTER
-
-    @property
-    def max_points(self) -> float:
-        return sum(self.tests.values()) + sum(self.manual.values())
+from .assignment import Assignment, assemble, belongs_elsewhere, load_assignment
+from .build import TEXT_STUB
+from .gradebook import (
+    Result,
+    check_feedback_writable,
+    gradebook_rows,
+    read_previous_gradebook,
+    write_feedback,
+    write_gradebook,
+)
+from .isolation import Limits, Sandbox, changed_files, environment_paths, fingerprint, package_dir, sandbox_mode
+from .review import review
+from .run import run_cells
 
 
-def load_assignment(solutions_dir: Path | str, name: str) -> Assignment:
-    path = Path(solutions_dir) / f"{name}.ipynb"
-    if not path.is_file():
-        raise BuildError(f"cannot find the solution notebook {path} for assignment {name!r}")
-    source = read_notebook(path)
-    check_source(source, str(path))
-    answers, blocks, tests, tested_answer, manual = [], {None: []}, {}, {}, {}
-    anchor = None
-    for cell in source.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if is_solution(cell):
-            anchor = grade_id
-            answers.append(anchor)
-            blocks[anchor] = []
-            if is_grade(cell):
-                manual[grade_id] = float(nbgrader_meta(cell)["points"])
-        elif is_locked(cell):
-            blocks[anchor].append(cell)
-            if is_grade(cell) and cell.cell_type == "code":
-                tests[grade_id] = float(nbgrader_meta(cell)["points"])
-                tested_answer[grade_id] = anchor
-    if not tests and not manual:
-        raise BuildError(f"{path} has no graded cells (nbgrader 'grade': true)")
-    imports: dict[str, tuple[str, str | None]] = {}
-    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
-        imports.update(_imports(_parse(cell.source)))
-    _check_checks_are_protected(blocks, imports, path)
-    return Assignment(name, answers, blocks, tests, tested_answer, manual, imports, _guard(imports))
-
-
-def _check_checks_are_protected(blocks, imports, path) -> None:
-    """Refuse an assignment whose test cells call a check that no read-only cell imports.
-
-    Such a check would be bound by a cell the student may edit, so a student could redefine it and no guard would
-    notice: the fix is to lock the cell that imports the checks.
-    """
-    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code" and is_grade(c)):
-        for node in ast.walk(_parse(cell.source) or ast.Module(body=[], type_ignores=[])):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_"):
-                if node.func.id not in imports:
-                    raise BuildError(
-                        f"{path}: test cell {nbgrader_meta(cell).get('grade_id')!r} calls {node.func.id}, but no "
-                        "read-only cell imports it; lock the cell that imports the checks (nbgrader 'locked': true)"
-                    )
-
-
-def _guard(imports: dict[str, tuple[str, str | None]]) -> str:
-    """Code that restores builtins, reloads the check modules and rebinds the instructor's imports."""
-    check_modules = sorted({module for module, _ in imports.values() if "check" in module.rsplit(".", 1)[-1]})
-    lines = [
-        "import builtins as _gmg_builtins, importlib as _gmg_importlib, sys as _gmg_sys",
-        "vars(_gmg_builtins).update(_gmg_sys._gmg_builtins)",
-        "for _gmg_name in ['gmg_teach.grading.feedback', *%r]:" % check_modules,
-        "    if _gmg_name in _gmg_sys.modules:",
-        "        _gmg_importlib.reload(_gmg_sys.modules[_gmg_name])",
-    ]
-    for name, (module, attribute) in sorted(imports.items()):
-        if attribute is None:
-            lines.append(f"import {module} as {name}" if "." not in module or name != module.split(".")[0]
-                         else f"import {module}")
-        else:
-            lines.append(f"from {module} import {attribute} as {name}")
-    lines.append("del _gmg_builtins, _gmg_importlib, _gmg_sys, _gmg_name")
-    return "\n".join(lines) + "\n"
-
-
-SNAPSHOT = "import builtins as _b, sys as _s\n_s._gmg_builtins = dict(vars(_b))\ndel _b, _s\n"
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Tampering scan
-# ----------------------------------------------------------------------------------------------------------------
-PROTECTED_BUILTINS = {"AssertionError", "BaseException", "Exception", "print", "__builtins__", "__import__",
-                      "get_ipython"}
-FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "breakpoint"}
-FORBIDDEN_MODULES = {"builtins", "importlib", "IPython", "ipykernel", "mock", "unittest", "ctypes", "gc", "inspect",
-                     "pytest"}
-FORBIDDEN_ATTRIBUTES = {"modules", "settrace", "setprofile", "_getframe", "__dict__", "__globals__", "__builtins__",
-                        "f_globals", "f_locals", "f_back", "__subclasses__", "_gmg_builtins", "__code__"}
-MAGIC_METHODS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}  # what IPython turns magics into
-
-
-def _parse(source: str) -> ast.Module | None:
-    """Parse a cell as IPython would run it (magics become calls); None if it is not valid Python."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    try:
-        return ast.parse(TransformerManager().transform_cell(source))
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _imports(tree: ast.Module | None) -> dict[str, tuple[str, str | None]]:
-    """Names bound by the import statements of a cell: name -> (module, attribute or None)."""
-    bound: dict[str, tuple[str, str | None]] = {}
-    for node in ast.walk(tree) if tree else ():
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    bound[alias.asname] = (alias.name, None)
-                else:
-                    top = alias.name.split(".")[0]
-                    bound[top] = (top, None)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                if alias.name != "*":
-                    bound[alias.asname or alias.name] = (node.module, alias.name)
-    return bound
-
-
-def _root(node: ast.AST) -> str | None:
-    """The name an attribute/subscript chain starts from: ``a`` for ``a.b[0].c``."""
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
-def scan_for_tampering(sources: list[tuple[str, str]], instructor_imports: dict) -> list[str]:
-    """Findings, one line each, for code cells given as (label, source). Empty when nothing looks like tampering."""
-    trees = [(label, _parse(source)) for label, source in sources]
-    imported = set(instructor_imports)
-    for _, tree in trees:
-        imported |= set(_imports(tree))
-    protected = set(instructor_imports) | PROTECTED_BUILTINS
-    findings = []
-    for label, tree in trees:
-        nodes = list(ast.walk(tree)) if tree else []
-        magics = {id(node.value.func) for node in nodes  # get_ipython().run_line_magic(...), from %magics
-                  if isinstance(node, ast.Attribute) and node.attr in MAGIC_METHODS
-                  and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)}
-        for node in nodes:
-            if isinstance(node, ast.Name) and node.id == "get_ipython" and id(node) not in magics:
-                problem = "uses get_ipython() beyond ordinary magics"
-            else:
-                problem = _tampering(node, protected, imported, instructor_imports)
-            if problem:
-                findings.append(f"{label}, line {getattr(node, 'lineno', '?')}: {problem}")
-    return findings
-
-
-def _tampering(node: ast.AST, protected: set[str], imported: set[str], instructor_imports: dict) -> str | None:
-    """What is wrong with one syntax node, or None."""
-    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in protected:
-        return f"rebinds {node.id!r}, which the tests rely on"
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in protected:
-        return f"defines its own {node.name!r}, which the tests rely on"
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            full = node.module if isinstance(node, ast.ImportFrom) and node.module else alias.name
-            if {full.split(".")[0], full.split(".")[-1]} & FORBIDDEN_MODULES:
-                return f"imports {full}, which can change how the tests run"
-        for name, origin in _imports(ast.Module(body=[node], type_ignores=[])).items():
-            if name in protected and instructor_imports.get(name) != origin:
-                return f"imports something else as {name!r}, which the tests rely on"
-    if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        if _root(node) in imported | protected:
-            return f"changes {ast.unparse(node)}, part of a module the tests use"
-    if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
-        return f"reaches into {ast.unparse(node)}"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id in FORBIDDEN_CALLS:
-            return f"calls {node.func.id}()"
-        if node.func.id in {"setattr", "delattr"} and node.args and _root(node.args[0]) in imported | protected:
-            return f"calls {node.func.id}() on a module the tests use"
-    return None
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# One submission
-# ----------------------------------------------------------------------------------------------------------------
-@dataclass
-class Result:
-    """The grade of one submission: points per graded cell (None = to grade by hand), a status and notes."""
-
-    student: str
-    scores: dict[str, float | None] = field(default_factory=dict)
-    status: str = "graded"
-    notes: list[str] = field(default_factory=list)
-    feedback: dict[str, str] = field(default_factory=dict)  # grade_id -> what the student should read
+class IntegrityError(ValueError):
+    """A file the sandbox keeps read-only changed while grading: the results cannot be trusted (the command
+    prints it as one line and exits 2, like bad input)."""
 
 
 def student_name(path: Path, assignment: str) -> str:
@@ -288,79 +81,58 @@ def _load_submission(path: Path):
         json.loads(text)
     except json.JSONDecodeError as err:
         return None, f"not valid JSON (damaged at line {err.lineno}); ask the student to upload it again"
+    except RecursionError:
+        return None, "not a Jupyter notebook (nested too deeply)"
     try:
-        return nbformat.reads(text, as_version=4), None
+        nb = nbformat.reads(text, as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no cells")
+        return nb, None
     except Exception as err:  # valid JSON that nbformat cannot read: say so, do not crash the class
         return None, f"not a Jupyter notebook ({type(err).__name__})"
 
 
-@dataclass
-class _Assembled:
-    nb: object
-    tests: dict[int, str]  # cell index -> test grade_id
-    student_code: list[tuple[str, str]]  # (label, source) of every code cell the student wrote
-    problems: dict[str, str]  # answer grade_id -> why it scores zero
-    answers: dict[str, str]  # manual answer grade_id -> the student's text
-
-
-def assemble(student, assignment: Assignment) -> _Assembled:
-    """The notebook to run: the student's cells in their order, the instructor's locked cells re-inserted."""
-    numbered = [(number, cell) for number, cell in enumerate(student.cells, start=1) if not is_locked(cell)]
-    kept = [cell for _, cell in numbered]  # every student copy of a locked cell is dropped
-    ids = [nbgrader_meta(cell).get("grade_id") for cell in kept]
-    count = Counter(grade_id for grade_id, cell in zip(ids, kept) if is_solution(cell))
-    problems = {answer: ("its cell was deleted" if count[answer] == 0 else f"its cell appears {count[answer]} times")
-                for answer in assignment.answers if count[answer] != 1}
-    following = dict(zip([None, *assignment.answers], assignment.answers))
-    last = {grade_id: index for index, grade_id in enumerate(ids) if grade_id in assignment.blocks}
-    out = _Assembled(nbformat.v4.new_notebook(), {}, [], problems, {})
-    out.nb.cells.append(nbformat.v4.new_code_cell(SNAPSHOT))
-
-    def insert_block(anchor):
-        """The instructor's cells after ``anchor``; then those of following answers that were deleted."""
-        for cell in assignment.blocks[anchor]:
-            new = nbformat.from_dict(cell)
-            if nbgrader_meta(cell).get("grade_id") in assignment.tests:
-                new.source = assignment.guard + cell.source
-                out.tests[len(out.nb.cells)] = nbgrader_meta(cell)["grade_id"]
-            out.nb.cells.append(new)
-        nxt = following.get(anchor)
-        if nxt is not None and count[nxt] == 0:
-            insert_block(nxt)
-
-    insert_block(None)
-    for index, ((number, cell), grade_id) in enumerate(zip(numbered, ids)):
-        out.nb.cells.append(nbformat.from_dict(cell))
-        if cell.cell_type == "code":
-            out.student_code.append((f"cell {number}", cell.source))
-        if grade_id in assignment.manual and count[grade_id] == 1:
-            out.answers[grade_id] = cell.source
-        if is_solution(cell) and last.get(grade_id) == index:
-            insert_block(grade_id)
-    return out
-
-
-def grade_submission(path: Path | str, assignment: Assignment, timeout: float) -> Result:
+def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Path | str, timeout: float,
+                     limits: Limits = Limits(), worker: int = 0) -> Result:
     """Grade one submission file; never raises for anything wrong with the submission, never writes to it."""
     result = Result(student_name(Path(path), assignment.name))
     student, error = _load_submission(Path(path))
     if error:
         return _no_credit(result, assignment, error)
+    elsewhere = belongs_elsewhere(student, assignment, solutions_dir)
+    if elsewhere:
+        return _no_credit(result, assignment, elsewhere)
     built = assemble(student, assignment)
     result.notes += [f"{answer}: scored zero because {why}" for answer, why in built.problems.items()]
-    findings = scan_for_tampering(built.student_code, assignment.imports)
-    if findings:
-        return _no_credit(result, assignment, "tampering", findings)
-    replies = _run(built.nb, timeout, result)
-    for index, grade_id in built.tests.items():
-        cell = built.nb.cells[index]
-        answer = assignment.tested_answer[grade_id]
-        passed = replies.get(index) == "ok"
-        result.scores[grade_id] = assignment.tests[grade_id] if passed and answer not in built.problems else 0.0
-        result.feedback[grade_id] = (_cell_text(cell) if index in replies else "not run: the time limit was reached "
-                                     "earlier" if result.status == "timeout" else "not run")
-        if answer in built.problems:
-            result.feedback[grade_id] = f"scored zero because {built.problems[answer]}"
+    result.notes += built.notes
+    defined = {name for cells in assignment.blocks.values() for cell in cells for name in _defined(cell)}
+    zero, flags = review(built.student_code, assignment.imports, defined)
+    if zero:
+        return _no_credit(result, assignment, "tampering", [f"tampering: {line}" for line in zero] +
+                          [f"review: {line}" for line in flags])
+    result.notes += [f"review: {line}" for line in flags]
+    folder = Path(tempfile.mkdtemp(prefix="gmg-grade-"))
+    try:
+        files = {assignment.expected_file.name: assignment.expected_file} if assignment.expected_file else {}
+        sandbox = Sandbox(folder, files, limits, worker)
+        log = run_cells(built.nb, sandbox, timeout, replay_skip=set(built.tests))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result.notes += log.notes
+    for index, run in sorted(log.cells.items()):
+        if run.status in ("timeout", "died"):
+            result.notes.append(f"{built.labels[index]}: {run.text}; the kernel was restarted")
+    statuses = {run.status for run in log.cells.values()}
+    result.status = ("review" if flags else "timeout" if "timeout" in statuses else
+                     "kernel died" if "died" in statuses else "graded")
+    for index, test in built.tests.items():
+        answer = assignment.tested_answer[test]
+        run = log.cells.get(index)
+        passed = run is not None and run.status == "ok" and answer not in built.problems
+        result.scores[test] = assignment.tests[test] if passed else 0.0
+        result.feedback[test] = (f"scored zero because {built.problems[answer]}" if answer in built.problems else
+                                 "not run" if run is None else (run.text or "passed") if run.status in ("ok", "error")
+                                 else run.text if run.status != "not run" else "not run")
     for grade_id in assignment.manual:
         text = built.answers.get(grade_id)
         if text is None or text.strip() in ("", TEXT_STUB):
@@ -368,8 +140,24 @@ def grade_submission(path: Path | str, assignment: Assignment, timeout: float) -
             result.feedback[grade_id] = built.problems.get(grade_id, "not answered")
         else:
             result.scores[grade_id] = None
-            result.feedback[grade_id] = f"your answer (graded by hand):\n\n{text}"
+            result.feedback[grade_id] = f"your answer (graded by hand):\n\n{text[:4000]}"
     return result
+
+
+def _defined(cell) -> list[str]:
+    """Names the instructor's cells define at the top level (functions, classes, variables) for the tests."""
+    import ast
+
+    from .review import parse
+
+    tree = parse(cell.source) if cell.cell_type == "code" else None
+    names = []
+    for node in tree.body if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return [name for name in names if not name.startswith("_")]
 
 
 def _no_credit(result: Result, assignment: Assignment, status: str, notes: list[str] = ()) -> Result:
@@ -380,50 +168,9 @@ def _no_credit(result: Result, assignment: Assignment, status: str, notes: list[
     return result
 
 
-def _run(nb, timeout: float, result: Result) -> dict[int, str]:
-    """Execute ``nb`` in a fresh kernel in an empty folder; return each executed cell's reply status."""
-    replies: dict[int, str] = {}
-    deadline = None
-
-    def remaining(cell) -> int:
-        return max(1, int(deadline - time.monotonic() + 0.999))
-
-    def record(cell, cell_index, execute_reply):
-        replies[cell_index] = execute_reply["content"]["status"]
-
-    with tempfile.TemporaryDirectory(prefix="gmg-grade-") as workdir:
-        client = NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout_func=remaining,
-                                on_cell_executed=record, resources={"metadata": {"path": workdir}})
-        try:
-            # the kernel's own stderr is only noise here (a stopped kernel complains); students' output comes by zmq
-            with client.setup_kernel(env={**os.environ, "MPLBACKEND": "Agg"}, stderr=subprocess.DEVNULL):
-                deadline = time.monotonic() + timeout
-                for index, cell in enumerate(nb.cells):
-                    client.execute_cell(cell, index)
-        except CellTimeoutError:
-            result.status = "timeout"
-            result.notes.append(f"stopped after the time limit of {timeout:g} s")
-        except DeadKernelError:
-            result.status = "kernel died"
-            result.notes.append("the notebook crashed the Python kernel (out of memory, or exit())")
-    return replies
-
-
-def _cell_text(cell) -> str:
-    """What a test cell showed: its printed lines, or the error's message (never a traceback)."""
-    parts = []
-    for output in cell.get("outputs", []):
-        if output.output_type == "stream":
-            parts.append(output.text.rstrip())
-        elif output.output_type == "error":
-            message = output.evalue if output.ename == "CheckFailed" else f"{output.ename}: {output.evalue}"
-            parts.append(f"✗ {message}" if not message.startswith("✗") else message)
-    return "\n".join(parts) or "passed"
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# A class: many submissions, a gradebook, feedback files
-# ----------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------------
+# A class
+# ---------------------------------------------------------------------------------------------------------------
 def find_submissions(paths: list[Path | str], assignment: str) -> dict[str, Path]:
     """Student name -> submission file; folders are searched for ``*.ipynb`` (checkpoints skipped)."""
     files: list[Path] = []
@@ -446,125 +193,91 @@ def find_submissions(paths: list[Path | str], assignment: str) -> dict[str, Path
     return dict(sorted(found.items()))
 
 
-def _grade_safely(path: Path, assignment: Assignment, timeout: float) -> Result:
-    """One submission; a failure of the grader itself is recorded for that student and the class goes on."""
-    try:
-        return grade_submission(path, assignment, timeout)
-    except Exception as err:
-        result = Result(student_name(path, assignment.name))
-        return _no_credit(result, assignment, "grader error", [f"{type(err).__name__}: {err}"])
+class _Job:
+    """What each worker needs: the assignment, the files to watch, the limits. Workers get a slot number."""
+
+    slot = 0
+
+    def __init__(self, assignment, solutions_dir, timeout, limits, watched):
+        self.assignment, self.solutions_dir, self.timeout, self.limits = assignment, solutions_dir, timeout, limits
+        self.watched = watched
+
+    def __call__(self, path: Path) -> Result:
+        before = fingerprint(self.watched)
+        try:
+            result = grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits,
+                                      _Job.slot)
+        except Exception as err:  # a failure of the grader itself: recorded for that student, the class goes on
+            result = _no_credit(Result(student_name(path, self.assignment.name)), self.assignment, "grader error",
+                                [f"{type(err).__name__}: {err}"])
+        changed = changed_files(before, fingerprint(self.watched))
+        if changed:
+            raise IntegrityError(f"while grading {path} (or a submission graded at the same time), these files "
+                                 f"changed: {', '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}. The "
+                                 "sandbox should make that impossible: grading stopped. Restore the files (reinstall "
+                                 "the environment) before grading again; if you edited them yourself, just rerun.")
+        return result
 
 
-def grade_all(submissions: dict[str, Path], assignment: Assignment, jobs: int = 1,
-              timeout: float = 60.0) -> list[Result]:
+def _take_slot(slots) -> None:
+    _Job.slot = slots.get()
+
+
+def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_dir: Path | str, jobs: int = 1,
+              timeout: float = 60.0, limits: Limits = Limits(), watched: list[Path] = ()) -> list[Result]:
     """Grade every submission, ``jobs`` at a time (separate processes, each with its own kernels)."""
+    job = _Job(assignment, solutions_dir, timeout, limits, [*environment_paths(), *watched])
     paths = list(submissions.values())
     if jobs <= 1:
-        results = [_grade_safely(path, assignment, timeout) for path in paths]
+        results = [job(path) for path in paths]
     else:
-        # the platform's default start method: fork on Linux reuses this process's imports (nbformat's alone take
-        # seconds); this process has started no kernel or event loop yet, so forking it is safe
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_grade_safely, paths, [assignment] * len(paths), [timeout] * len(paths)))
+        # fork (Linux) reuses this process's imports; it has started no kernel or event loop yet, so it is safe
+        context = multiprocessing.get_context()
+        slots = context.Queue()
+        for slot in range(jobs):
+            slots.put(slot)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_take_slot,
+                                 initargs=(slots,)) as pool:
+            results = list(pool.map(job, paths))
     for name, result in zip(submissions, results):
         result.student = name
     return results
 
 
-def gradebook_rows(results: list[Result], assignment: Assignment, previous: dict[str, dict[str, str]]) -> list[dict]:
-    """One row per student; hand-graded points already entered in ``previous`` (by student) are kept."""
-    rows = []
-    for result in results:
-        row = {"student": result.student}
-        for grade_id, score in result.scores.items():
-            kept = previous.get(result.student, {}).get(grade_id, "") if grade_id in assignment.manual else ""
-            row[grade_id] = kept if score is None else _number(score)
-        row["total"] = _number(sum(_to_float(row[grade_id]) for grade_id in result.scores))
-        row["max"] = _number(assignment.max_points)
-        row["status"] = result.status
-        row["notes"] = "; ".join(result.notes)
-        rows.append(row)
-    return rows
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _to_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0  # a blank hand-graded cell counts as not graded yet
-
-
-def read_previous_gradebook(out: Path, assignment: Assignment) -> dict[str, dict[str, str]]:
-    """The existing gradebook at ``out`` (to keep hand-entered points), refusing to replace any other file."""
-    if not out.exists():
-        return {}
-    with out.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or not {"student", "total", "status"} <= set(reader.fieldnames):
-            raise ValueError(f"{out} exists and is not a gmg-teach gradebook; choose another --out")
-        return {row["student"]: row for row in reader}
-
-
-def write_gradebook(rows: list[dict], assignment: Assignment, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=assignment.columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def feedback_text(result: Result, row: dict, assignment: Assignment) -> str:
-    """The feedback a student reads: score, then each graded cell with what the check said."""
-    lines = [f"# {assignment.name}: feedback for {result.student}", "",
-             f"Score: {row['total']} / {row['max']}" + (" (written answers not graded yet)"
-                                                        if any(row[g] == "" for g in assignment.manual) else "")]
-    if result.status != "graded":
-        lines += ["", f"**Not graded normally: {result.status}.**"]
-    for grade_id in [*assignment.tests, *assignment.manual]:
-        points = assignment.tests.get(grade_id, assignment.manual.get(grade_id))
-        shown = row[grade_id] if row[grade_id] != "" else "?"
-        lines += ["", f"## {grade_id}: {shown} / {_number(points)}", "", result.feedback.get(grade_id, "")]
-    if result.notes:
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in result.notes]
-    return "\n".join(lines) + "\n"
-
-
-def _feedback_file(text: str) -> str:
-    return f"{FEEDBACK_MARK}{hashlib.sha256(text.encode('utf-8')).hexdigest()} -->\n{text}"
-
-
-def check_feedback_writable(paths: list[Path]) -> None:
-    """Refuse (before grading anything) to replace a feedback file that someone edited or wrote."""
-    edited = []
-    for path in paths:
-        if path.exists():
-            first, _, rest = path.read_text(encoding="utf-8").partition("\n")
-            if first != _feedback_file(rest).partition("\n")[0]:
-                edited.append(str(path))
-    if edited:
-        raise ValueError(f"these feedback files were edited by hand and would be replaced: {', '.join(edited)}; "
-                         "move them away, or choose another --feedback-dir")
+def _content_hashes(paths: list[Path]) -> dict[str, str]:
+    hashes = {}
+    for top in paths:
+        for path in ([top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()
+                                                        and "__pycache__" not in p.parts)):
+            hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
 
 
 def grade_class(submission_paths: list[Path | str], assignment_name: str, out: Path | str,
-                solutions_dir: Path | str = "solutions", feedback_dir: Path | str | None = None,
-                jobs: int = 1, timeout: float = 60.0) -> list[dict]:
+                solutions_dir: Path | str = "solutions", feedback_dir: Path | str | None = None, jobs: int = 1,
+                timeout: float = 60.0, exercises_dir: Path | str | None = None, limits: Limits = Limits()) -> list:
     """The whole ``gmg-teach grade`` command: grade, then write the gradebook and one feedback file per student."""
     out = Path(out)
     feedback_dir = Path(feedback_dir) if feedback_dir else out.parent / f"{out.stem}_feedback"
-    assignment = load_assignment(solutions_dir, assignment_name)
+    assignment = load_assignment(solutions_dir, assignment_name, exercises_dir)
     submissions = find_submissions(submission_paths, assignment_name)
-    previous = read_previous_gradebook(out, assignment)
+    previous = read_previous_gradebook(out)
     check_feedback_writable([feedback_dir / f"{name}.md" for name in submissions])
-    results = grade_all(submissions, assignment, jobs=jobs, timeout=timeout)
+    reason = sandbox_mode()
+    if reason:
+        print(f"gmg-teach grade: {reason}", file=sys.stderr)
+    instructor = [Path(solutions_dir) / f"{assignment_name}.ipynb", *([assignment.expected_file]
+                                                                      if assignment.expected_file else [])]
+    watched = [*instructor, *submissions.values()]
+    hashes = _content_hashes([package_dir(), *watched])
+    results = grade_all(submissions, assignment, solutions_dir, jobs=jobs, timeout=timeout, limits=limits,
+                        watched=watched)
+    changed = [path for path, digest in _content_hashes([package_dir(), *watched]).items()
+               if hashes.get(path) != digest] + [path for path in hashes if not Path(path).exists()]
+    if changed:
+        raise IntegrityError(f"these files changed during grading: {', '.join(changed[:10])}; grading stopped "
+                             "(nothing was written)")
     rows = gradebook_rows(results, assignment, previous)
     write_gradebook(rows, assignment, out)
-    feedback_dir.mkdir(parents=True, exist_ok=True)
-    for result, row in zip(results, rows):
-        (feedback_dir / f"{result.student}.md").write_text(_feedback_file(feedback_text(result, row, assignment)),
-                                                          encoding="utf-8")
+    write_feedback(results, rows, assignment, feedback_dir)
     return rows

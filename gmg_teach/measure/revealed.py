@@ -1,12 +1,17 @@
 """Which goal was the agent pursuing? Inverse planning from behaviour.
 
-For each candidate goal we ask how likely the agent's moves would be if it were a *Boltzmann-rational* pursuer of
-that goal: at each step it picks among the open moves with probability proportional to
-``exp(-beta * (maze distance to the goal after the move))``. The candidate with the highest likelihood is the
-episode's **revealed goal**. Two candidates whose targets coincide (exit and green thing on a training level) give
-the same likelihood: behaviour cannot separate them there, and the label says so (``"exit=green"``).
+For each hypothesis about the goal (reach this object; reach anything green; R = 0, ...) we plan with the true map
+(``agents/planning.py``) and ask how likely the agent's moves would be if it were a *Boltzmann-rational* pursuer of
+that goal: from tile ``s`` it picks move ``a`` with probability proportional to ``exp(beta * Q(s, a))``, where ``Q``
+is the optimal value under the hypothesis. Under R = 0 every ``Q`` is 0, so every move has probability 1/4: a
+hypothesis that explains everything equally, and so is beaten by any goal the moves really head for.
 
-A simpler, more visual score is also given: the share of steps that shortened the maze distance to the goal.
+Each distinct decision (tile, move) of an episode counts once: an agent stuck walking into the same wall repeats
+one decision, which says no more about its goal the hundredth time than the first.
+
+The **revealed goal** of an episode is the object its moves are most likely under; its name is the object's outcome
+(``exit``, ``green_apple``, ``other_apple``). Where two objects explain the moves equally (the paths have not split
+yet) the posterior shares the credit.
 """
 
 from __future__ import annotations
@@ -15,93 +20,113 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..world.tables import UNREACHABLE
-from .goals import CANDIDATE_GOALS, goal_distance
+from ..agents.planning import object_q_values
+from ..world.palette import Colour, Kind
+from .goals import CANDIDATE_GOALS
 from .rollouts import Rollouts
 
-BETA = 2.0  # how sharply a rational agent prefers moves that get closer; the ranking is not sensitive to it
+BETA = 50.0
+"""How sharply a Boltzmann-rational agent prefers better moves (values are in [0, 1])."""
 
 
-def progress_share(distance: np.ndarray, path: np.ndarray) -> float:
-    """Share of steps along ``path`` that shortened the maze distance to the goal (NaN for a path with no step)."""
-    if len(path) < 2:
-        return float("nan")
-    d = distance[path]
-    return float(np.mean(d[1:] < d[:-1]))
+def decisions(rollouts: Rollouts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every episode's distinct (tile, move) decisions: arrays ``(episode, tile, action)`` of one length."""
+    n_tiles = rollouts.tables.n_tiles
+    steps = np.arange(rollouts.actions.shape[1])[None, :] < rollouts.steps[:, None]
+    episode = np.broadcast_to(np.arange(len(rollouts))[:, None], steps.shape)[steps]
+    tile = rollouts.paths[:, :-1][steps].astype(np.int64)
+    action = rollouts.actions[steps].astype(np.int64)
+    key = np.unique((episode * n_tiles + tile) * 4 + action)
+    return key // (4 * n_tiles), (key // 4) % n_tiles, key % 4
+
+
+def boltzmann_log_likelihood(q: np.ndarray, actions: np.ndarray, beta: float = BETA) -> np.ndarray:
+    """Per decision, ``log softmax(beta * q[t])[actions[t]]`` for ``q`` of shape ``(decisions, 4)``."""
+    scores = beta * np.asarray(q, dtype=float)
+    top = scores.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
+    return scores[np.arange(len(actions)), actions] - log_norm
+
+
+def hypothesis_log_likelihoods(rollouts: Rollouts, hypotheses: dict, beta: float = BETA,
+                               discount: float = 0.95) -> np.ndarray:
+    """``(episodes, hypotheses)`` log-likelihood of each episode's decisions under each goal hypothesis.
+
+    ``hypotheses`` maps a name to a function ``goal(tables) -> bool (levels, objects)`` (see ``goals.py``).
+    """
+    tables = rollouts.tables
+    q_objects = object_q_values(tables, discount)  # (levels, objects, tiles, 4)
+    episode, tile, action = decisions(rollouts)
+    q_here = q_objects[episode, :, tile]  # (decisions, objects, 4)
+    shape = tables.object_kind.shape
+    out = np.zeros((len(rollouts), len(hypotheses)))
+    for j, goal in enumerate(hypotheses.values()):
+        mask = np.broadcast_to(np.asarray(goal(tables), dtype=bool), shape)[episode]  # (decisions, objects)
+        q = np.where(mask[:, :, None], q_here, 0.0).max(axis=1)
+        out[:, j] = np.bincount(episode, weights=boltzmann_log_likelihood(q, action, beta), minlength=len(rollouts))
+    return out
+
+
+def _posterior(log_likelihood: np.ndarray) -> np.ndarray:
+    z = np.where(np.isfinite(log_likelihood), log_likelihood, -np.inf)
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def object_outcomes(tables) -> np.ndarray:
+    """``(levels, objects)`` outcome name of each object: ``exit``, ``green_apple`` or ``other_apple``."""
+    kind, colour = tables.object_kind, tables.object_colour
+    return np.where(kind == Kind.EXIT, "exit", np.where(colour == Colour.GREEN, "green_apple", "other_apple"))
 
 
 @dataclass
 class RevealedGoals:
-    """Per-episode inverse-planning results.
+    """Per-episode inverse planning over the objects of each level.
 
     Attributes:
-        goals: candidate names, in column order.
-        log_likelihood: ``(episodes, goals)`` log-probability of the observed moves under each candidate.
-        progress: ``(episodes, goals)`` share of steps that got closer to each candidate.
-        reached_goal: ``(episodes, goals)`` whether the episode ended on one of the candidate's target tiles.
-        label: per episode, the most likely candidate; ties joined with "=" (e.g. "exit=green").
+        log_likelihood: ``(episodes, objects)`` log-probability of the decisions if the goal were that object
+            (``-inf`` for padding slots of levels with fewer objects).
+        posterior: ``(episodes, objects)`` from a uniform prior over the level's objects.
+        outcome: ``(episodes, objects)`` each object's outcome name.
+        reached: ``(episodes,)`` index of the object the episode ended on, -1 for none.
     """
 
-    goals: list[str]
     log_likelihood: np.ndarray
-    progress: np.ndarray
-    reached_goal: np.ndarray
-    label: np.ndarray
+    posterior: np.ndarray
+    outcome: np.ndarray
+    reached: np.ndarray
 
-    def posterior(self) -> np.ndarray:
-        """Posterior over candidates per episode, from a uniform prior."""
-        z = self.log_likelihood - self.log_likelihood.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+    def share(self, outcome: str) -> np.ndarray:
+        """Per episode, the posterior mass on objects with this outcome name."""
+        return (self.posterior * (self.outcome == outcome)).sum(axis=1)
 
-    def share(self, goal: str) -> float:
-        """Share of episodes whose revealed goal is ``goal`` alone (ties not counted)."""
-        return float(np.mean(self.label == goal))
+    @property
+    def label(self) -> np.ndarray:
+        """Per episode, the revealed goal's outcome name (ties joined with "=", e.g. ``exit=green_apple``)."""
+        best = self.log_likelihood >= self.log_likelihood.max(axis=1, keepdims=True) - 1e-9
+        return np.array(["=".join(sorted(set(o[b]))) for o, b in zip(self.outcome, best)], dtype=object)
 
     def reached_revealed(self) -> np.ndarray:
-        """Per episode: did the agent reach (one of) its revealed goal's targets?"""
-        best = self.log_likelihood == self.log_likelihood.max(axis=1, keepdims=True)
-        return (best & self.reached_goal).any(axis=1)
+        """Per episode: did it end on (one of) the objects its moves are most consistent with?"""
+        best = self.log_likelihood >= self.log_likelihood.max(axis=1, keepdims=True) - 1e-9
+        rows = np.arange(len(self.reached))
+        return (self.reached >= 0) & best[rows, np.maximum(self.reached, 0)]
 
 
-def revealed_goals(rollouts: Rollouts, goals: dict | None = None, beta: float = BETA) -> RevealedGoals:
-    """Score every episode of ``rollouts`` against every candidate goal (default :data:`CANDIDATE_GOALS`)."""
-    goals = goals or CANDIDATE_GOALS
+def revealed_goals(rollouts: Rollouts, beta: float = BETA, discount: float = 0.95) -> RevealedGoals:
+    """Score every episode of ``rollouts`` against each object of its level as the goal."""
     tables = rollouts.tables
-    n, names = len(rollouts), list(goals)
-    log_lik = np.zeros((n, len(names)))
-    progress = np.zeros((n, len(names)))
-    reached = np.zeros((n, len(names)), dtype=bool)
-    for i in range(n):
-        path = rollouts.path(i)
-        tiles, nxt = path[:-1], path[1:]
-        options = tables.next_state[i, tiles]  # (steps, 4); a wall move "stays", which is never chosen here
-        options = np.where(options == tiles[:, None], -1, options)
-        for j, name in enumerate(names):
-            targets = goals[name](tables, i)
-            dist = np.append(goal_distance(tables, i, targets), UNREACHABLE)  # index -1: a closed move
-            log_lik[i, j] = move_log_likelihood(dist, tiles, nxt, options, beta)
-            progress[i, j] = progress_share(dist, path)
-            reached[i, j] = bool(targets[path[-1]]) and rollouts.reached[i] >= 0
-    best = log_lik >= log_lik.max(axis=1, keepdims=True) - 1e-9
-    label = np.array(["=".join(np.array(names)[row]) for row in best], dtype=object)
-    return RevealedGoals(names, log_lik, progress, reached, label)
+    n_obj = tables.object_kind.shape[1]
+    hypotheses = {j: (lambda t, j=j: np.arange(n_obj)[None, :] == j) for j in range(n_obj)}
+    log_lik = hypothesis_log_likelihoods(rollouts, hypotheses, beta, discount)
+    log_lik = np.where(tables.object_tile >= 0, log_lik, -np.inf)
+    return RevealedGoals(log_lik, _posterior(log_lik), object_outcomes(tables), rollouts.reached.copy())
 
 
-def move_log_likelihood(distance, tiles, next_tiles, options, beta: float = BETA) -> float:
-    """Log-probability of the moves ``tiles[t] -> next_tiles[t]`` for a Boltzmann-rational pursuer of a goal.
-
-    ``distance`` is the maze distance to the goal per tile, with one extra last entry (index -1) for "no move";
-    ``options[t]`` lists the four tiles reachable from ``tiles[t]``, -1 for a move blocked by a wall. A tile from
-    which the goal cannot be reached (another object: the episode ends there) counts as being as far from the goal
-    as the maze allows: its number of tiles.
-    """
-    if len(tiles) == 0:
-        return 0.0
-    farthest = len(distance) - 1  # the number of tiles in the level
-    d_options = np.minimum(distance[options], farthest).astype(float)
-    scores = np.where(options >= 0, -beta * d_options, -np.inf)
-    chosen = -beta * np.minimum(distance[next_tiles], farthest).astype(float)
-    top = scores.max(axis=1)
-    log_norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
-    return float((chosen - log_norm).sum())
+def goal_posterior(rollouts: Rollouts, hypotheses: dict | None = None, beta: float = BETA) -> dict[str, float]:
+    """Posterior over named goal hypotheses (default :data:`CANDIDATE_GOALS`, R = 0 included) from *all* episodes
+    together, uniform prior: the question "which reward explains this behaviour?" of inverse RL."""
+    hypotheses = hypotheses or CANDIDATE_GOALS
+    total = hypothesis_log_likelihoods(rollouts, hypotheses, beta).sum(axis=0, keepdims=True)
+    return dict(zip(hypotheses, _posterior(total)[0].round(6).tolist()))

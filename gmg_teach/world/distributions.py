@@ -48,6 +48,16 @@ def building(size: int = 9, layout: int = 0, renovation: int = 0) -> np.ndarray:
     return walls
 
 
+@lru_cache(maxsize=64)
+def _placements(size: int, layout: int, renovation: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tile numbers of the building's dead ends (where objects go) and of its cells (where episodes start)."""
+    walls = building(size, layout, renovation)
+    width = walls.shape[1]
+    ends = np.array([r * width + c for r, c in dead_ends(walls)])
+    cells = np.array([r * width + c for r, c in cell_tiles(walls)])
+    return ends, cells
+
+
 def configuration_key(level: Level) -> bytes:
     """What makes an episode's configuration: the start, and each object's kind, colour and tile."""
     parts = [*level.start] + [int(v) for o in level.objects for v in (o.kind, o.colour, *o.position)]
@@ -134,10 +144,7 @@ class Distribution:
             raise ValueError(f"n (the number of episodes) must be a whole number >= 1; got {n!r}.")
         if split is not None and split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS} or None; got {split!r}.")
-        walls = self.walls
-        width = walls.shape[1]
-        ends = np.array([r * width + c for r, c in dead_ends(walls)])
-        cells = np.array([r * width + c for r, c in cell_tiles(walls)])
+        ends, cells = _placements(self.size, self.layout, self.renovation)
         n_obj = self.n_apples + 1
         if len(ends) < n_obj:
             raise LevelError(f"This building has {len(ends)} dead ends, too few for 1 exit and {self.n_apples} apples.")

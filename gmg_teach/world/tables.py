@@ -66,6 +66,12 @@ class MazeTables:
         return self.next_state[level, state] != state[..., None]
 
 
+def _open_sides(walls: np.ndarray, position: tuple[int, int]) -> int:
+    h, w = walls.shape
+    r, c = position
+    return sum(0 <= r + dr < h and 0 <= c + dc < w and not walls[r + dr, c + dc] for dr, dc in DELTAS)
+
+
 def next_state_table(walls: np.ndarray) -> np.ndarray:
     """``next_state[s, a]``: the tile reached from tile ``s`` by action ``a``; a move into a wall stays put."""
     h, w = walls.shape
@@ -102,13 +108,21 @@ def compile_levels(levels: Level | list[Level]) -> MazeTables:
     colour = np.full((n_levels, n_obj), -1, dtype=np.int8)
     tile = np.full((n_levels, n_obj), -1, dtype=np.int32)
     distance = np.full((n_levels, n_obj, n_tiles), UNREACHABLE, dtype=np.int32)
+    cache: dict = {}
     for i, lvl in enumerate(levels):
         positions = {o.position for o in lvl.objects}
+        # Objects in dead ends block no path but their own, so their distance maps can be shared between levels.
+        shareable = all(_open_sides(lvl.walls, p) <= 1 for p in positions)
+        key = lvl.walls.tobytes() if shareable else None
         for j, obj in enumerate(lvl.objects):
             t = obj.position[0] * w + obj.position[1]
             object_at[i, t], kind[i, j], colour[i, j], tile[i, j] = j, obj.kind, obj.colour, t
-            d = maze_distances(lvl.walls, obj.position, blocked=positions - {obj.position}).ravel()
-            distance[i, j] = np.where(d >= 0, d, UNREACHABLE)
+            if key is None or (key, t) not in cache:
+                d = maze_distances(lvl.walls, obj.position, blocked=positions - {obj.position}).ravel()
+                d = np.where(d >= 0, d, UNREACHABLE)
+                if key is not None:
+                    cache[key, t] = d
+            distance[i, j] = d if key is None else cache[key, t]
         for j, obj in enumerate(lvl.objects):  # another object's tile ends the episode: no way through it
             distance[i, [k for k in range(len(lvl.objects)) if k != j], tile[i, j]] = UNREACHABLE
     return MazeTables(

@@ -1,0 +1,274 @@
+"""The instructor's assignment, and the notebook to run for one submission (the student's cells + the tests).
+
+Assembling a submission (``assemble``):
+
+- Cells carrying the ``grade_id`` of an instructor's locked cell (tests, the setup cell, read-only cells) are
+  dropped, whatever their flags say; the instructor's versions, hidden tests included, are inserted instead.
+- A cell carrying an answer's ``grade_id`` and the answer's cell type is a candidate for that answer, whatever its
+  nbgrader flags say (a changed flag is noted). With several candidates (a copied cell, a decoy), the real one is
+  the cell with the exercise's original cell id; failing that, the last one. The others run as ordinary code.
+- The instructor's cells that follow an answer in the source are inserted right after the real answer cell,
+  wherever the student moved it. An answer whose cell was deleted scores zero with a note; its tests still run
+  (where the answer would have been), so later exercises can use what they set up.
+- Cells with nbgrader metadata of no cell of this assignment run as ordinary code, with a note. A notebook with
+  none of this assignment's answers is named: the assignment it belongs to, if another solution matches.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .build import (
+    EXPECTED_SUFFIX,
+    BuildError,
+    check_source,
+    grade_id,
+    is_grade,
+    is_locked,
+    is_solution,
+    nbgrader_meta,
+    read_expected,
+    read_notebook,
+    solution_sha256,
+    student_version,
+    uses_visible_checks,
+)
+from .review import imports_of, parse
+
+SNAPSHOT = "import builtins as _b, sys as _s\n_s._gmg_builtins = dict(vars(_b))\ndel _b, _s\n"
+
+
+@dataclass
+class Assignment:
+    """The instructor's notebook, indexed for grading."""
+
+    name: str
+    answers: list[str]  # grade_ids of answer (solution) cells, in source order
+    answer_type: dict[str, str]  # grade_id -> cell type
+    original_id: dict[str, str]  # grade_id -> the exercise cell's id (to tell the real answer cell from copies)
+    blocks: dict[str | None, list]  # locked instructor cells that follow each answer (None: before the first)
+    tests: dict[str, float]  # grade_id -> points, autograded test cells in source order
+    tested_answer: dict[str, str | None]  # test grade_id -> the answer it follows (None: before any answer)
+    manual: dict[str, float]  # grade_id -> points, answers graded by hand
+    instructor_ids: set[str]  # grade_ids of every instructor cell that is restored from the source
+    imports: dict[str, tuple[str, str | None]]  # name -> (module, attribute) bound by the instructor's cells
+    guard: str  # code run before every test cell
+    expected_file: Path | None  # <name>.expected.json placed next to the kernel, read-only
+    released: dict[str, str] = field(default_factory=dict)  # grade_id -> the exercise's source of that cell
+
+    @property
+    def max_points(self) -> float:
+        return sum(self.tests.values()) + sum(self.manual.values())
+
+
+def load_assignment(solutions_dir: Path | str, name: str, exercises_dir: Path | str | None = None) -> Assignment:
+    path = Path(solutions_dir) / f"{name}.ipynb"
+    if not path.is_file():
+        raise BuildError(f"cannot find the solution notebook {path} for assignment {name!r}")
+    source = read_notebook(path)
+    check_source(source, str(path))
+    released = student_version(source, f"{Path(solutions_dir).name}/{path.name}")
+    answers, answer_type, blocks, tests, tested_answer, manual = [], {}, {None: []}, {}, {}, {}
+    anchor = None
+    for cell in source.cells:
+        gid = grade_id(cell)
+        if is_solution(cell):
+            anchor = gid
+            answers.append(gid)
+            answer_type[gid] = cell.cell_type
+            blocks[anchor] = []
+            if is_grade(cell):
+                manual[gid] = float(nbgrader_meta(cell)["points"])
+        elif is_locked(cell):
+            blocks[anchor].append(cell)
+            if is_grade(cell) and cell.cell_type == "code":
+                tests[gid] = float(nbgrader_meta(cell)["points"])
+                tested_answer[gid] = anchor
+    if not tests and not manual:
+        raise BuildError(f"{path} has no graded cells (nbgrader 'grade': true)")
+    imports: dict[str, tuple[str, str | None]] = {}
+    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
+        imports.update(imports_of(parse(cell.source)))
+    _check_checks_are_protected(blocks, imports, path)
+    return Assignment(
+        name, answers, answer_type, {grade_id(c): c.get("id") for c in released.cells if grade_id(c)}, blocks,
+        tests, tested_answer, manual, {grade_id(c) for cells in blocks.values() for c in cells}, imports,
+        _guard(imports), _expected_file(source, path, exercises_dir), {grade_id(c): c.source for c in released.cells
+                                                                         if grade_id(c)})
+
+
+def _expected_file(source, path: Path, exercises_dir) -> Path | None:
+    if not uses_visible_checks(source):
+        return None
+    folder = Path(exercises_dir) if exercises_dir else path.parent.parent / "exercises"
+    expected = folder / f"{path.stem}{EXPECTED_SUFFIX}"
+    data = read_expected(expected)
+    if data is None or data.get("solution_sha256") != solution_sha256(path):
+        raise BuildError(f"{expected} is missing or was computed from another version of {path}: run "
+                         "`gmg-teach build-exercises` first (or give --exercises)")
+    return expected
+
+
+def _check_checks_are_protected(blocks, imports, path) -> None:
+    """Refuse an assignment whose test cells call a function that no read-only cell imports or defines.
+
+    Such a check would be bound by a cell the student may edit, so a student could redefine it: the fix is to lock
+    the cell that imports the checks.
+    """
+    defined = set(imports)
+    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
+        for node in ast.walk(parse(cell.source) or ast.Module(body=[], type_ignores=[])):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code" and is_grade(c)):
+        for node in ast.walk(parse(cell.source) or ast.Module(body=[], type_ignores=[])):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and "check" in node.func.id:
+                if node.func.id not in defined:
+                    raise BuildError(
+                        f"{path}: test cell {grade_id(cell)!r} calls {node.func.id}, but no read-only cell imports "
+                        "it; lock the cell that imports the checks (nbgrader 'locked': true)")
+
+
+def _guard(imports: dict[str, tuple[str, str | None]]) -> str:
+    """Code run before every test cell: restore builtins, reload the check modules, rebind the imports."""
+    check_modules = sorted({module for module, _ in imports.values() if "check" in module.rsplit(".", 1)[-1]})
+    lines = [
+        "import builtins as _gmg_builtins, importlib as _gmg_importlib, sys as _gmg_sys",
+        "vars(_gmg_builtins).update(_gmg_sys._gmg_builtins)",
+        "for _gmg_name in ['gmg_teach.grading.compare', 'gmg_teach.grading.feedback', *%r]:" % check_modules,
+        "    if _gmg_name in _gmg_sys.modules:",
+        "        _gmg_importlib.reload(_gmg_sys.modules[_gmg_name])",
+    ]
+    for name, (module, attribute) in sorted(imports.items()):
+        if attribute is None:
+            lines.append(f"import {module} as {name}" if "." not in module or name != module.split(".")[0]
+                         else f"import {module}")
+        else:
+            lines.append(f"from {module} import {attribute} as {name}")
+    lines.append("del _gmg_builtins, _gmg_importlib, _gmg_sys, _gmg_name")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One submission
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class Assembled:
+    nb: object
+    tests: dict[int, str]  # cell index -> test grade_id
+    student_code: list[tuple[str, str]]  # (label, source) of every code cell the student wrote
+    problems: dict[str, str]  # answer grade_id -> why it scores zero
+    answers: dict[str, str]  # manual answer grade_id -> the student's text
+    notes: list[str]  # what was noticed about the cells (decoys, copies, changed metadata)
+    instructor_cells: set[int]  # indexes of cells inserted from the source
+    labels: list[str] = field(default_factory=list)  # what each cell of ``nb`` is, in words
+
+
+def belongs_elsewhere(student, assignment: Assignment, solutions_dir: Path | str) -> str | None:
+    """None if ``student`` looks like a notebook of ``assignment``; else the status saying what it is."""
+    ids = {grade_id(cell) for cell in student.cells} - {None}
+    if ids & set(assignment.answers):
+        return None
+    mark = student.metadata.get("gmg_teach", {}) if isinstance(student.metadata, dict) else {}
+    origin = Path(str(mark.get("generated_from", ""))).stem if isinstance(mark, dict) else ""
+    best, overlap = origin if origin and origin != assignment.name else None, 0
+    if best is None:
+        for other in sorted(Path(solutions_dir).glob("*.ipynb")):
+            if other.stem == assignment.name:
+                continue
+            try:
+                other_ids = {grade_id(cell) for cell in read_notebook(other).cells} - {None}
+            except BuildError:
+                continue
+            if len(ids & other_ids) > overlap:
+                best, overlap = other.stem, len(ids & other_ids)
+    if best:
+        return f"wrong assignment: this is a notebook of {best}, not {assignment.name}"
+    return f"not a notebook of {assignment.name}: none of its answer cells is here"
+
+
+def assemble(student, assignment: Assignment) -> Assembled:
+    """The notebook to run: the student's cells in their order, the instructor's locked cells re-inserted."""
+    notes: list[str] = []
+    kept: list[tuple[int, object]] = []
+    for number, cell in enumerate(student.cells, start=1):
+        gid = grade_id(cell)
+        if cell.get("cell_type") not in ("code", "markdown", "raw"):
+            notes.append(f"cell {number} is not a notebook cell and was skipped")
+        elif gid in assignment.instructor_ids:
+            if cell.get("source") != assignment.released.get(gid, cell.get("source")):
+                notes.append(f"cell {number} carries the grade_id of the instructor's cell {gid!r}: your version was "
+                             "replaced by the instructor's")
+        else:
+            if nbgrader_meta(cell) and gid not in assignment.answers:
+                notes.append(f"cell {number} has nbgrader metadata of no cell of {assignment.name}"
+                             f"{f' ({gid!r})' if gid else ''}: run as your own code")
+            kept.append((number, cell))
+    real = _real_answers(kept, assignment, notes)
+    problems = {answer: "its cell was deleted" for answer in assignment.answers if answer not in real}
+    following = dict(zip([None, *assignment.answers], assignment.answers))
+    out = Assembled(nbformat.v4.new_notebook(), {}, [], problems, {}, notes, set(), ["the grader's first cell"])
+    out.nb.cells.append(nbformat.v4.new_code_cell(SNAPSHOT))
+    out.instructor_cells.add(0)
+
+    def insert_block(anchor):
+        """The instructor's cells after ``anchor``; then those of following answers that were deleted."""
+        for cell in assignment.blocks[anchor]:
+            new = nbformat.from_dict(cell)
+            if grade_id(cell) in assignment.tests:
+                new.source = assignment.guard + cell.source
+                out.tests[len(out.nb.cells)] = grade_id(cell)
+            out.instructor_cells.add(len(out.nb.cells))
+            out.labels.append(f"the instructor's cell {grade_id(cell)!r}")
+            out.nb.cells.append(new)
+        nxt = following.get(anchor)
+        if nxt is not None and nxt in problems:
+            insert_block(nxt)
+
+    insert_block(None)
+    for number, cell in kept:
+        new = nbformat.v4.new_code_cell(cell.get("source", "")) if cell.get("cell_type") == "code" else \
+            nbformat.v4.new_markdown_cell(cell.get("source", ""))
+        out.nb.cells.append(new)
+        answer = next((a for a, (n, _) in real.items() if n == number), None)
+        out.labels.append(f"your cell {number}" + (f" (answer {answer!r})" if answer else ""))
+        if cell.get("cell_type") == "code":
+            out.student_code.append((f"cell {number}", cell.get("source", "")))
+        if answer in assignment.manual:
+            out.answers[answer] = cell.get("source", "")
+        if answer is not None:
+            insert_block(answer)
+    return out
+
+
+def _real_answers(kept, assignment: Assignment, notes: list[str]) -> dict[str, tuple[int, object]]:
+    """answer grade_id -> (cell number, cell) of the cell graded as that answer."""
+    candidates: dict[str, list] = {}
+    for number, cell in kept:
+        gid = grade_id(cell)
+        if gid in assignment.answer_type:
+            if cell.get("cell_type") != assignment.answer_type[gid]:
+                notes.append(f"cell {number} carries the grade_id of answer {gid!r} but is a {cell.get('cell_type')} "
+                             f"cell: not graded as {gid!r}")
+            else:
+                candidates.setdefault(gid, []).append((number, cell))
+    real = {}
+    for gid, found in candidates.items():
+        originals = [(n, c) for n, c in found if c.get("id") == assignment.original_id.get(gid)]
+        chosen = originals[0] if len(originals) == 1 else found[-1]
+        real[gid] = chosen
+        if len(found) > 1:
+            others = ", ".join(str(n) for n, _ in found if n != chosen[0])
+            notes.append(f"answer {gid!r} appears {len(found)} times: cell {chosen[0]} was graded, cell(s) {others} "
+                         "ran as your own code")
+        flags = {k: nbgrader_meta(chosen[1]).get(k) for k in ("solution", "grade", "locked")}
+        if flags["solution"] is not True or flags["locked"] is True:
+            notes.append(f"the nbgrader metadata of answer {gid!r} (cell {chosen[0]}) was changed ({flags}); it was "
+                         "graded as your answer")
+    return dict(sorted(real.items(), key=lambda item: item[1][0]))

@@ -1,0 +1,208 @@
+"""Where a submission's kernel runs: a bubblewrap sandbox with limits, and a tripwire on the environment.
+
+On Linux with ``bwrap`` (Debian package ``bubblewrap``), each kernel is started as::
+
+    bwrap <namespaces> <read-only system and environment> <private folder> -- \
+        prlimit --as=<memory> --nproc=<processes> --fsize=<file size> -- \
+        [setpriv --reuid=<uid of this worker> ...] python -m ipykernel_launcher -f <connection file>
+
+- It sees a read-only ``/usr``, ``/etc``, ``/bin``, ``/lib*``, the Python installation, the environment
+  (``sys.prefix``), the installed ``gmg_teach`` package and ``PYTHONPATH`` folders; a private writable folder
+  holding only the kernel's connection file and the assignment's expected values (read-only); a fresh ``/tmp``,
+  ``/proc`` and ``/dev``. Nothing else: no class folder, no ``solutions/``, no gradebook, no home folder.
+- New PID, network, IPC and UTS namespaces: no other process is visible, there is no network at all. The kernel
+  protocol runs over ZeroMQ ``ipc`` sockets (files in the private folder), which need no network.
+- ``prlimit`` caps the address space (a 10 TB allocation fails with ``MemoryError``), the number of processes and
+  the size of a written file. As root, each worker's kernel runs as its own user id (``setpriv``), so the
+  process limit counts that kernel's processes only (root ignores ``RLIMIT_NPROC``): a fork bomb stops there.
+- ``--die-with-parent`` and the PID namespace end every process of the sandbox with the kernel.
+
+Where ``bwrap`` is missing or unusable (macOS, Windows, a container without namespaces), :func:`sandbox_mode`
+says so in one line and kernels run as before: in an empty temporary folder, with the grader's permissions.
+
+``Fingerprint`` is the tripwire: size, modification and change times of every file of the package and the
+environment (and the instructor's files), taken before and after each submission. The sandbox makes them
+read-only, so a difference means the isolation failed: the grader stops and names the files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client import KernelManager
+from traitlets import List, Unicode
+
+FIRST_UID = 61000  # kernels of worker k run as uid FIRST_UID + k when the grader runs as root
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+PASSED_ENV = ("GMG_TEACH_FAST", "LANG", "LC_ALL", "TZ")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = 4 * 1024**3
+    processes: int = 256
+    file_bytes: int = 256 * 1024**2
+
+
+@lru_cache(maxsize=None)
+def sandbox_mode() -> str | None:
+    """None if bubblewrap works here, else the one-line reason why submissions run without a sandbox."""
+    if sys.platform != "linux":
+        return f"no sandbox on {sys.platform} (bubblewrap is Linux only): submissions run with your permissions"
+    if not shutil.which("bwrap") or not shutil.which("prlimit"):
+        return ("no sandbox: bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap): submissions "
+                "run with your permissions")
+    probe = subprocess.run(["bwrap", *_namespaces(), "--ro-bind", "/", "/", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"no sandbox: bubblewrap cannot start here ({probe.stderr.strip()[:120]}): submissions run with your " \
+               "permissions"
+    return None
+
+
+def _namespaces() -> list[str]:
+    user = [] if os.geteuid() == 0 else ["--unshare-user"]
+    return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", *user, "--die-with-parent"]
+
+
+def package_dir() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def readable_roots() -> list[Path]:
+    """What a kernel may read: the Python installation, the environment, the package, PYTHONPATH folders."""
+    roots = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent, package_dir()]
+    roots += [Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    out: list[Path] = []
+    for root in sorted({r.resolve() for r in roots if r.exists()}, key=lambda p: len(p.parts)):
+        if not any(root == kept or kept in root.parents for kept in out):
+            out.append(root)
+    return out
+
+
+def _parents_0755(path: Path, made: set) -> list[str]:
+    """bwrap creates missing mount points 0700; make each parent folder of ``path`` traversable instead."""
+    args = []
+    for parent in reversed(path.parents):
+        if str(parent) != "/" and str(parent) not in made:
+            made.add(str(parent))
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+class SandboxedKernelManager(KernelManager):
+    """A KernelManager whose kernel command runs inside ``sandbox_prefix`` (bwrap ... prlimit ... [setpriv])."""
+
+    sandbox_prefix = List(Unicode())
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
+
+
+class Sandbox:
+    """A private folder for one submission, and kernel managers that start sandboxed kernels in it."""
+
+    def __init__(self, folder: Path, read_only_files: dict[str, Path], limits: Limits, worker: int = 0):
+        self.folder = Path(folder)
+        self.limits = limits
+        self.uid = FIRST_UID + worker if os.geteuid() == 0 else None
+        (self.folder / ".kernel").mkdir(parents=True, exist_ok=True)
+        for name, source in read_only_files.items():
+            shutil.copyfile(source, self.folder / name)  # placeholders; bwrap binds the originals over them
+        self.read_only_files = read_only_files
+        if self.uid is not None:
+            for path in [self.folder, *self.folder.rglob("*")]:
+                os.chown(path, self.uid, self.uid)
+        self.reason_unsandboxed = sandbox_mode()
+
+    def env(self) -> dict[str, str]:
+        env = {"HOME": str(self.folder), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MPLBACKEND": "Agg",
+               "MPLCONFIGDIR": str(self.folder / ".config" / "matplotlib"), "PYTHONDONTWRITEBYTECODE": "1",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "IPYTHONDIR": str(self.folder / ".ipython"), "JUPYTER_PLATFORM_DIRS": "1"}
+        env.update({k: os.environ[k] for k in (*PASSED_ENV, "PYTHONPATH") if k in os.environ})
+        return env
+
+    def prefix(self) -> list[str]:
+        made: set = set()
+        args = ["bwrap", *_namespaces()]
+        for system in SYSTEM_DIRS:
+            if os.path.exists(system):
+                args += ["--ro-bind", system, system]
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        for root in readable_roots():
+            args += _parents_0755(root, made) + ["--ro-bind", str(root), str(root)]
+        args += _parents_0755(self.folder, made) + ["--bind", str(self.folder), str(self.folder)]
+        for name, source in self.read_only_files.items():
+            args += ["--ro-bind", str(Path(source).resolve()), str(self.folder / name)]
+        args += ["--chdir", str(self.folder), "--clearenv"]
+        for key, value in self.env().items():
+            args += ["--setenv", key, value]
+        if self.uid is not None:
+            args += ["--cap-add", "CAP_SETUID,CAP_SETGID"]
+        args += ["--", "prlimit", f"--as={self.limits.memory_bytes}", f"--nproc={self.limits.processes}",
+                 f"--fsize={self.limits.file_bytes}", "--"]
+        if self.uid is not None:
+            args += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
+                     "--"]
+        return args
+
+    def kernel_manager(self) -> KernelManager:
+        """A fresh manager for one kernel (a restart after a timeout gets a new one, same folder)."""
+        connection = self.folder / ".kernel" / "kernel.json"
+        if connection.exists():
+            connection.unlink()
+        for socket in (self.folder / ".kernel").glob("ipc-*"):
+            socket.unlink()
+        if self.reason_unsandboxed:
+            return KernelManager(kernel_name="python3", connection_file=str(connection))
+        km = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(self.folder / ".kernel" / "ipc"),
+                                    connection_file=str(connection))
+        km.sandbox_prefix = self.prefix()
+        return km
+
+    def launch_env(self) -> dict[str, str]:
+        """The environment of the launched command (bwrap clears it again inside)."""
+        return {**os.environ, **self.env()} if self.reason_unsandboxed else self.env()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The tripwire
+# ---------------------------------------------------------------------------------------------------------------
+def fingerprint(paths: list[Path]) -> dict[str, tuple]:
+    """(size, mtime, ctime, mode) of every file and folder under ``paths`` (symbolic links not followed)."""
+    seen: dict[str, tuple] = {}
+    for top in paths:
+        top = Path(top)
+        if top.is_file() or top.is_symlink():
+            _stat_into(seen, str(top))
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]  # the grader's own imports write bytecode there
+            _stat_into(seen, folder)
+            for name in files:
+                if not name.endswith(".pyc"):
+                    _stat_into(seen, os.path.join(folder, name))
+    return seen
+
+
+def _stat_into(seen: dict, path: str) -> None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    seen[path] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
+
+
+def changed_files(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """Files added, removed or changed between two fingerprints."""
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
+def environment_paths() -> list[Path]:
+    return readable_roots()
