@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jupyter_client import KernelManager
-from traitlets import List, Unicode
+from traitlets import Integer, List, Unicode
 
 FIRST_UID = 61000  # kernels of worker k run as uid FIRST_UID + k when the grader runs as root
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
@@ -99,9 +99,16 @@ class SandboxedKernelManager(KernelManager):
     """A KernelManager whose kernel command runs inside ``sandbox_prefix`` (bwrap ... prlimit ... [setpriv])."""
 
     sandbox_prefix = List(Unicode())
+    sandbox_uid = Integer(-1)
 
     def format_kernel_cmd(self, extra_arguments=None):
         return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
+
+    def write_connection_file(self, **kwargs):
+        """The file is written 0600 by the grader; the kernel's own user must be able to read it."""
+        super().write_connection_file(**kwargs)
+        if self.sandbox_uid >= 0:
+            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
 
 
 class Sandbox:
@@ -164,6 +171,7 @@ class Sandbox:
         km = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(self.folder / ".kernel" / "ipc"),
                                     connection_file=str(connection))
         km.sandbox_prefix = self.prefix()
+        km.sandbox_uid = -1 if self.uid is None else self.uid
         return km
 
     def launch_env(self) -> dict[str, str]:

@@ -97,9 +97,10 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set
     replies: dict[int, str] = {}
     client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.__setitem__(
         cell_index, execute_reply["content"]["status"])
-    index, replaying = start, True
+    index, replaying = start, start > 0
     try:
-        with client.setup_kernel(env=sandbox.launch_env(), stderr=subprocess.DEVNULL, cwd=str(sandbox.folder)):
+        with client.setup_kernel(env=sandbox.launch_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 cwd=str(sandbox.folder)):
             for earlier in range(start):
                 if log.cells[earlier].status in ("ok", "error") and earlier not in replay_skip:
                     saved = nb.cells[earlier].get("outputs")
