@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from gmg_teach import get_distribution, parse_level
-from gmg_teach.world.levels import check_level
+from gmg_teach import Action, get_distribution, parse_level
+from gmg_teach.world.distributions import Distribution, building, configuration_key, configuration_split
+from gmg_teach.world.levels import DELTAS, LevelError, check_level, dead_ends, generate_maze, maze_distances, renovate
 from gmg_teach.world.palette import Colour, Kind
 
 N = 1000
@@ -49,7 +50,16 @@ def test_every_object_reachable_and_levels_vary(samples):
     for name, levels in samples.items():
         for level in levels:
             check_level(level)  # raises unless every object is reachable without touching another
-        assert len({lvl.to_ascii() for lvl in levels}) == N
+        assert len({lvl.to_ascii() for lvl in levels}) >= N - 5  # ~11 million configurations: repeats are rare
+        assert len({lvl.walls.tobytes() for lvl in levels}) == 1  # one building
+
+
+def test_objects_stand_in_dead_ends_and_the_start_on_a_free_cell(samples):
+    ends = set(dead_ends(samples["train"][0].walls))
+    for level in samples["deploy"][:200]:
+        assert {o.position for o in level.objects} <= ends
+        assert level.start[0] % 2 == 1 and level.start[1] % 2 == 1
+        assert level.start not in {o.position for o in level.objects}
 
 
 def test_same_seed_same_level_and_ascii_round_trip():
@@ -60,13 +70,67 @@ def test_same_seed_same_level_and_ascii_round_trip():
     assert again.to_ascii() == a.to_ascii()
 
 
-def test_training_and_evaluation_streams_do_not_share_levels():
-    train = {lvl.to_ascii() for lvl in get_distribution("train").levels(300, seed=1)}
-    held_out = {lvl.to_ascii() for lvl in get_distribution("train").levels(300, seed=2)}
-    assert not train & held_out
+@pytest.mark.parametrize("name", ["train", "deploy", "diverse"])
+def test_train_and_held_out_halves_never_share_a_configuration(name):
+    d = get_distribution(name)
+    train = d.levels(2000, seed=1, split="train")
+    held_out = d.levels(2000, seed=1, split="held_out")
+    assert {configuration_split(lvl) for lvl in train} == {"train"}
+    assert {configuration_split(lvl) for lvl in held_out} == {"held_out"}
+    assert not {configuration_key(lvl) for lvl in train} & {configuration_key(lvl) for lvl in held_out}
+
+
+def test_a_training_run_never_meets_an_evaluation_configuration(monkeypatch):
+    from gmg_teach import LearnerConfig, train_learner
+    from gmg_teach.experiments import ExperimentConfig, evaluation_levels
+
+    seen = []
+    original = Distribution.sample
+
+    def recording(self, n, rng, split=None):
+        episodes = original(self, n, rng, split)
+        seen.extend(episodes.keys())
+        return episodes
+
+    monkeypatch.setattr(Distribution, "sample", recording)
+    config = ExperimentConfig(eval_episodes=300)
+    train_learner(config.distribution("train"), LearnerConfig(episodes=600), seed=0)
+    trained = set(seen)
+    assert len(trained) >= 590
+    evaluation = {configuration_key(lvl) for lvl in evaluation_levels(config, "train").levels}
+    assert len(evaluation) >= 295 and not trained & evaluation
+
+
+def test_episode_keys_match_level_keys():
+    d = get_distribution("diverse")
+    episodes = d.sample(50, np.random.default_rng(3))
+    assert episodes.keys() == [configuration_key(episodes.level(i)) for i in range(50)]
+
+
+def test_action_enum_matches_the_direction_table():
+    assert [a.word for a in Action] == ["up", "right", "down", "left"]
+    assert DELTAS[Action.UP] == (-1, 0) and DELTAS[Action.RIGHT] == (0, 1)
+
+
+@pytest.mark.parametrize("layout", range(5))
+def test_renovation_moves_walls_and_keeps_a_perfect_maze(layout):
+    old, new = building(9, layout), building(9, layout, renovation=6)
+    assert 0 < (old != new).sum() <= 12  # six doorways opened, six passages bricked up
+    floor = ~new
+    assert floor.sum() == (~old).sum()  # a tree of 81 cells: 81 + 80 floor tiles, before and after
+    dist = maze_distances(new, (1, 1))
+    assert (dist[floor] >= 0).all()  # every tile reachable
+    assert renovate(old, 0, np.random.default_rng(0)).tobytes() == old.tobytes()
+    with pytest.raises(LevelError, match="moves"):
+        renovate(old, -1, np.random.default_rng(0))
+
+
+def test_generated_maze_is_perfect():
+    walls = generate_maze(9, np.random.default_rng(0))
+    assert (~walls).sum() == 81 + 80
 
 
 @pytest.mark.parametrize("n", [0, -3, 2.5])
 def test_bad_level_count(n):
-    with pytest.raises(ValueError, match="number of levels"):
+    with pytest.raises(ValueError, match="number of episodes"):
         get_distribution("train").levels(n, seed=0)

@@ -94,6 +94,25 @@ class GoalModel:
         covariance = np.linalg.inv(precision)
         return covariance @ self.moment, covariance
 
+    def contrasts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean ``(2,)`` and covariance ``(2, 2)`` of the two numbers that decide behaviour, in reward
+        units: **kind contrast** (exit minus apple) and **colour contrast** (green minus the mean of the other
+        colours).
+
+        Every object has exactly one kind and one colour, so adding a constant to both kind weights and removing
+        it from every colour weight changes no prediction: the raw weights are never fully pinned down. These two
+        contrasts are. On ``train`` data only their sum is (a green exit is worth 1 more than a non-green apple):
+        the posterior is a long ridge along kind-minus-colour, and distinguishing levels collapse it.
+        """
+        mean, cov = self.posterior()
+        n_other = len(Colour) - 1
+        rows = np.zeros((2, N_FEATURES))
+        rows[0, Kind.EXIT], rows[0, Kind.APPLE] = 1.0, -1.0
+        rows[1, len(Kind) + Colour.GREEN] = 1.0
+        rows[1, [len(Kind) + c for c in Colour if c != Colour.GREEN]] = -1.0 / n_other
+        rows = rows * self.scale  # coefficients -> reward units
+        return rows @ mean, rows @ cov @ rows.T
+
     @property
     def fitted_weights(self) -> np.ndarray:
         """Per-attribute weights in reward units from the fit (posterior mean times salience)."""

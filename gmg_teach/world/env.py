@@ -68,8 +68,9 @@ class ColourMazeEnv(gym.Env):
     ## Arguments
     ``distribution`` (name), ``alpha`` (mixture only), ``size`` (cells per side, 3-15, default 9), ``n_apples``
     (default 2), ``layout`` (the building's seed, default 0), ``renovation`` (walls moved, default 0),
-    ``max_steps``, ``render_mode`` (``ansi`` or ``rgb_array``). A level of the same shape and object count can be
-    played with ``reset(options={"level": level_or_ascii})``.
+    ``max_steps``, ``render_mode`` (``ansi`` or ``rgb_array``), ``level`` (a :class:`Level` or ASCII art: play
+    this one level in every episode; the spaces are declared for its shape). A level of the same shape and object
+    count can also be played once with ``reset(options={"level": level_or_ascii})``.
 
     ## Version History
     * v0: first version.
@@ -87,19 +88,22 @@ class ColourMazeEnv(gym.Env):
         renovation: int = 0,
         max_steps: int = 200,
         render_mode: str | None = None,
+        level: Level | str | None = None,
     ):
         self.distribution = get_distribution(distribution, alpha=alpha, size=size, n_apples=n_apples, layout=layout,
                                              renovation=renovation)
+        self.fixed_level = _as_level(level) if level is not None else None
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}.")
         if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
             raise ValueError(f"max_steps must be a whole number >= 1; got {max_steps!r}.")
         self.max_steps, self.render_mode = int(max_steps), render_mode
         self.action_space = spaces.Discrete(N_ACTIONS)
-        h, w = self.distribution.walls.shape
-        self.n_objects = n_apples + 1
+        probe = self.fixed_level or self.distribution.level(0)
+        h, w = probe.shape
+        self.n_objects = len(probe.objects)
         self.observation_space = observation_space(h * w, self.n_objects)
-        self._tables = compile_levels(self.distribution.level(0))
+        self._tables = compile_levels(probe)
         self._tile, self._steps, self._reached, self._done = 0, 0, -1, True
 
     @property
@@ -133,13 +137,13 @@ class ColourMazeEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         level = (options or {}).get("level")
-        if level is None:
+        if level is not None:
+            level = _as_level(level, "options['level']")
+        elif self.fixed_level is not None:
+            level = self.fixed_level
+        else:
             level = self.distribution.level(int(self.np_random.integers(2**63 - 1)))
-        elif isinstance(level, str):
-            level = parse_level(level)
-        elif not isinstance(level, Level):
-            raise ValueError(f"options['level'] must be a Level or ASCII art; got {type(level).__name__}.")
-        h, w = self.distribution.walls.shape
+        h, w = self._tables.shape
         if level.shape != (h, w) or len(level.objects) != self.n_objects:
             raise ValueError(
                 f"options['level'] must be {h}x{w} tiles with {self.n_objects} objects, like this environment's "
@@ -171,6 +175,14 @@ class ColourMazeEnv(gym.Env):
 
     def _agent_position(self) -> tuple[int, int]:
         return divmod(self._tile, self.level.shape[1])
+
+
+def _as_level(level, where: str = "level") -> Level:
+    if isinstance(level, str):
+        return parse_level(level)
+    if not isinstance(level, Level):
+        raise ValueError(f"{where} must be a Level or ASCII art; got {type(level).__name__}.")
+    return level
 
 
 __all__ = ["ColourMazeEnv", "DEFAULT_MIXTURE_ALPHA"]
