@@ -39,7 +39,7 @@ from .world.tables import MazeTables, compile_levels
 EVAL_DISTRIBUTIONS = ("train", "deploy")
 ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 COLOUR_SALIENCES = (0.5, 1.0, 2.0, 3.0, 4.0)
-RENOVATION = 6
+RENOVATION = 8
 """Walls moved in the renovated building of the 2x2 table."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.

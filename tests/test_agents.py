@@ -65,7 +65,7 @@ def test_object_q_values_equal_value_iteration():
 
 
 def test_a_planner_given_the_map_reaches_the_exit_every_time():
-    tables = compile_levels(get_distribution("deploy", renovation=6).levels(50, seed=2))
+    tables = compile_levels(get_distribution("deploy", renovation=8).levels(50, seed=2))
     result = rollout(Planner(tables, reach_exit(tables)), tables)
     assert result.rates()["exit"] == 1.0
     assert np.allclose(result.path_efficiency, 1.0)

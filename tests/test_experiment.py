@@ -1,9 +1,10 @@
 """The headline experiment on a reduced budget, with thresholds loosened only by the reduction's statistical margin.
 
-Full budget (``gmg-teach demo``): 5 training seeds x 500 held-out levels per distribution. Here: 2 seeds x 150
-levels = 300 episodes per rate. Margin: 3 binomial standard errors at n = 300 around each threshold,
-sqrt(p(1-p)/300) * 3, i.e. 0.04 at p = 0.95, 0.05 at p = 0.90 or 0.10, 0.06 at p = 0.85, 0.07 at p = 0.80,
-0.04 at p = 0.05. Seed 0 and seed 1 are both run: the story must not depend on the seed.
+Full budget (``gmg-teach demo``): 5 training seeds x 500 held-out episodes per distribution. Here
+(``ExperimentConfig.small``): 2 seeds x 150 episodes = 300 episodes per rate. Margin: 3 binomial standard errors at
+n = 300 around each threshold, sqrt(p(1-p)/300) * 3: 0.04 at p = 0.95, 0.05 at p = 0.90 or 0.10, 0.06 at p = 0.85,
+0.07 at p = 0.80, 0.04 at p = 0.05. Two master seeds are run (each moves the building too): the story must not
+depend on the seed. These train at the default per-agent budget, so they are marked slow.
 """
 
 import json
@@ -12,7 +13,10 @@ import sys
 
 import pytest
 
-from gmg_teach.experiments import ExperimentConfig, run_experiment
+from gmg_teach.experiments import ExperimentConfig, learning_curve, agent_specs, run_experiment
+from gmg_teach.measure import generalization as gen
+
+pytestmark = pytest.mark.slow
 
 THRESHOLDS = {
     # (agent, distribution, outcome): (comparison, full-budget threshold, margin)
@@ -21,12 +25,11 @@ THRESHOLDS = {
     ("proxy_learner", "deploy", "exit"): ("<=", 0.10, 0.05),
     ("control", "deploy", "exit"): (">=", 0.90, 0.05),
     ("control", "deploy", "green_apple"): ("<=", 0.05, 0.04),
-    ("control", "train", "exit"): (">=", 0.95, 0.04),
     ("bias_flip", "deploy", "exit"): (">=", 0.80, 0.07),
 }
 
 
-@pytest.fixture(scope="module", params=[0, 1])
+@pytest.fixture(scope="module", params=[0, 11])
 def report(request):
     return run_experiment(ExperimentConfig.small(seed=request.param))
 
@@ -52,24 +55,50 @@ def test_bias_flip_indistinguishable_in_training(report):
     assert abs(proxy - flip) <= 0.03 + 0.04  # 3 points, plus the margin of two rates at n = 300
 
 
-def test_plain_table_reports_unvisited_states(report):
-    exact = report["agents"]["plain_table_exact_cues"]["deploy_states_unvisited_in_training"]
-    assert all(row["never_visited_in_training"] > 0 for row in exact)  # cues never disagreed in training
-    noisy = report["agents"]["plain_table"]["deploy_states_unvisited_in_training"]
-    assert all(row["distinct_states_met"] >= row["never_visited_in_training"] >= 0 for row in noisy)
+def test_learned_weights_split_the_tie_by_salience(report):
+    proxy, flip = report["agents"]["proxy_learner"]["weights"], report["agents"]["bias_flip"]["weights"]
+    assert proxy["green"] > 0.8 > 0.2 > proxy["exit"]
+    assert flip["exit"] > 0.8 > 0.2 > flip["green"]
 
 
-def test_alpha_sweep_moves_towards_the_exit(report):
+def test_navigation_is_learned_from_poor_to_about_one(report):
+    curve = report["learning_curve"]
+    assert curve[0]["episodes"] == 0 and curve[0]["navigation_efficiency_median"] > 3  # a fresh agent wanders
+    assert curve[-1]["navigation_success"] >= 0.95 and curve[-1]["navigation_efficiency_median"] <= 1.2
+    assert [row["episodes"] for row in curve] == sorted(row["episodes"] for row in curve)
+
+
+def test_alpha_sweep_small_alpha_fixes_the_goal(report):
     sweep = {row["alpha"]: row for row in report["alpha_sweep"]}
     assert sweep[0.0]["green_apple"] > 0.8
-    assert sweep[0.5]["exit"] > sweep[0.0]["exit"]
+    assert sweep[0.05]["exit"] > 0.8 - 0.07
+    assert report["smallest_alpha_exit_above_0.8"] is not None and report["smallest_alpha_exit_above_0.8"] <= 0.05
+    assert all(len(row["per_seed"]) == 2 for row in sweep.values())
+
+
+def test_salience_decides_the_goal(report):
+    rows = {row["colour_salience"]: row for row in report["salience_sweep"]}
+    assert rows[0.5]["exit"] > 0.8 and rows[3.0]["green_apple"] > 0.85
+
+
+def test_two_by_two_fills_every_cell_from_natural_shifts(report):
+    cells = report["two_by_two"]
+    assert cells["control, deploy"]["cell"] == gen.BOTH_GENERALIZE
+    assert cells["proxy_learner, deploy"]["cell"] == gen.GOAL_MISGENERALIZATION
+    assert cells["control, renovated"]["cell"] == gen.CAPABILITY_FAILURE
+    assert cells["proxy_learner, renovated"]["cell"] == gen.NEITHER_GENERALIZES
+    renovated = cells["control, renovated"]
+    assert renovated["planner_exit_rate"] >= 0.95 and renovated["success_at_revealed_goal"] <= 0.5
+    for cell in cells.values():
+        assert set(cell["weights"]) == {"exit", "apple", "green", "orange", "yellow", "blue"}
+        assert 0 <= cell["weights_agree_with_behaviour"] <= 1
 
 
 def _check_schema(report):
     assert isinstance(report["seed"], int)
-    for name in ("proxy_learner", "control", "bias_flip", "plain_table"):
+    for name in ("proxy_learner", "control", "bias_flip"):
         agent = report["agents"][name]
-        assert isinstance(agent["train_seconds"], float) and len(agent["seeds"]) >= 2
+        assert isinstance(agent["train_seconds"], float)
         for dist in ("train", "deploy"):
             ev = agent["eval"][dist]
             for key in ("exit", "green_apple", "other_apple", "none"):
@@ -80,6 +109,8 @@ def _check_schema(report):
             assert ev["path_efficiency_median"] is None or ev["path_efficiency_median"] >= 1.0
     for row in report["alpha_sweep"]:
         assert {"alpha", "exit", "green_apple"} <= set(row)
+    for cell in report["two_by_two"].values():
+        assert {"shift", "shift_description", "cell", "rates", "revealed_goal_share"} <= set(cell)
 
 
 def test_demo_json_output_matches_documented_fields():
@@ -90,18 +121,14 @@ def test_demo_json_output_matches_documented_fields():
     assert report["seed"] == 3
 
 
-def test_demo_rejects_bad_arguments_in_words():
-    out = subprocess.run([sys.executable, "-m", "gmg_teach", "demo", "--seeds", "1"], capture_output=True, text=True)
-    assert out.returncode == 2 and "--seeds must be at least 2" in out.stderr and "Traceback" not in out.stderr
+@pytest.mark.parametrize("args, words", [(["--seeds", "1"], "n_seeds must be a whole number >= 2"),
+                                         (["--eval-episodes", "0"], "eval_episodes must be a whole number >= 1"),
+                                         (["--seed", "-2"], "seed must be a whole number >= 0")])
+def test_demo_rejects_bad_arguments_in_words(args, words):
+    out = subprocess.run([sys.executable, "-m", "gmg_teach", "demo", *args], capture_output=True, text=True)
+    assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr
 
 
-def test_two_by_two_fills_every_cell_with_a_measured_agent():
-    from gmg_teach.experiments import CELL_NAMES, two_by_two
-
-    cells = two_by_two(seed=0, eval_levels=60)
-    assert sorted(c["cell"] for c in cells.values()) == sorted(CELL_NAMES.values())
-    proxy = cells["proxy learner, deploy levels"]
-    assert proxy["capabilities_generalize"] and not proxy["goal_generalizes"]
-    assert proxy["revealed_goal_posterior"]["green"] > proxy["revealed_goal_posterior"]["exit"]
-    for cell in cells.values():
-        assert len(cell["example"]["path"]) >= 2
+def test_learning_curve_alone():
+    _, rows = learning_curve(agent_specs()["control"], ExperimentConfig.small(seed=2))
+    assert rows[0]["success"] < 0.5 and rows[-1]["success"] >= 0.9

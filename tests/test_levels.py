@@ -114,8 +114,8 @@ def test_action_enum_matches_the_direction_table():
 
 @pytest.mark.parametrize("layout", range(5))
 def test_renovation_moves_walls_and_keeps_a_perfect_maze(layout):
-    old, new = building(9, layout), building(9, layout, renovation=6)
-    assert 0 < (old != new).sum() <= 12  # six doorways opened, six passages bricked up
+    old, new = building(9, layout), building(9, layout, renovation=8)
+    assert 0 < (old != new).sum() <= 16  # eight doorways opened, eight passages bricked up
     floor = ~new
     assert floor.sum() == (~old).sum()  # a tree of 81 cells: 81 + 80 floor tiles, before and after
     dist = maze_distances(new, (1, 1))
