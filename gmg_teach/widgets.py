@@ -1,15 +1,19 @@
-"""Live panels for the notebooks: train an agent while you watch, and explore levels with its path drawn.
+"""Live panels for the notebooks: train the learner while you watch its map and its goal form, and steer a trained
+agent by editing its goal weights.
 
 Each panel is three layers, so that every part can be tested and used without a widget front end:
 
-1. plain functions that do the work and return data (:func:`run_training`, :func:`explore_level`);
-2. plain functions that draw that data as a matplotlib figure (:func:`draw_training_summary`);
-3. a thin ipywidgets layer (:class:`TrainLivePanel`, :class:`LevelExplorer`) whose callbacks only read the
+1. plain functions that do the work and return data (:class:`ProgressRecorder`, :func:`run_training`,
+   :func:`steer_and_play`);
+2. plain functions that draw that data as a matplotlib figure (:func:`draw_training_summary`,
+   :func:`draw_steering`);
+3. a thin ipywidgets layer (:class:`TrainLivePanel`, :class:`SteeringPanel`) whose callbacks only read the
    controls and call layers 1 and 2.
 
 Where no widget front end runs (a plain Python script, a test, a static HTML export of an unexecuted notebook),
-:func:`train_live` and :func:`level_explorer` run once with their arguments, print the numbers and return the
-figure instead of a panel. Plots are shown inline as PNG images (no ipympl needed).
+:func:`train_live` and :func:`steering_panel` run once with their arguments, print the numbers and return the figure
+instead of a panel. Plots are shown inline as PNG images (no ipympl needed). No panel trains while it is being
+built: the student presses **Train**.
 """
 
 from __future__ import annotations
@@ -22,20 +26,39 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
-from .agents.observations import Cues
-from .agents.q_learning import QAgent, QLearningConfig, train_q_learning
+from .agents.goal_model import FEATURE_NAMES
+from .agents.learner import LearnedAgent, LearnerConfig, new_agent
+from .experiments import AgentSpec, ExperimentConfig, evaluation_levels, train_agent
 from .measure.rollouts import rollout
-from .plots import OUTCOME_WORDS, plot_learning_curves, plot_trajectories
-from .world.distributions import get_distribution
-from .world.tables import MazeTables, compile_levels
+from .plots.maze import (
+    OUTCOME_WORDS,
+    plot_goal_weights,
+    plot_learning_curve,
+    plot_policy_field,
+    plot_trajectories,
+    plot_value_map,
+)
+from .world.levels import Level
+from .world.palette import describe
+from .world.tables import MazeTables
 
 TRAINING_DISTRIBUTIONS = ("train", "diverse", "mixture")
-HARDER_CUES = ("exit", "green", "neither")
-LEVEL_SEEDS = {"training": 1, "held-out": 2, "deploy": 3}  # separate level streams: never train on a test level
+CHECKPOINT_MOVES = (256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+"""Moves of experience (over all the episodes run side by side) after which the recorder measures the agent."""
+EXIT_ONLY = {name: (1.0 if name == "exit" else 0.0) for name in FEATURE_NAMES}
+"""Goal weights that value the exit sign and nothing else: the agent's map alone, aimed at the intended goal."""
+
+
+def _whole(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
+
+
+def _number(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Layer 1: settings, training with a live learning curve, exploring one level
+# Layer 1: settings, training with a live record of what forms, steering
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -46,22 +69,20 @@ class TrainingSettings:
     distribution: str = "train"
     """Training distribution: ``train`` (exit always green), ``diverse`` (colours independent) or ``mixture``."""
     alpha: float = 0.05
-    """For ``mixture``: the fraction of distinguishing (deploy-coloured) training levels."""
-    harder_cue: str = "exit"
-    """Which cue is misread more, i.e. less salient: ``exit``, ``green`` or ``neither``. This is the inductive
-    bias that decides which goal a learner adopts when training cannot tell the goals apart."""
-    misread: float = 0.15
-    """How often the harder cue shows a random wrong direction."""
-    episodes: int = QLearningConfig().episodes
+    """For ``mixture``: the fraction of distinguishing (deploy-coloured) training episodes."""
+    kind_salience: float = 1.0
+    """How much an object's kind (exit sign / apple) stands out to the learner: the scale of the kind features."""
+    colour_salience: float = 3.0
+    """How much an object's colour stands out. The larger one takes the larger share of the credit for a reward
+    the training data cannot attribute (the inductive bias that breaks the exit/green tie)."""
+    episodes: int = LearnerConfig().episodes
     """Training episodes (the course's default budget)."""
     seed: int = 0
-    """Seed of the training run (exploration, misreadings, ties)."""
-    n_train_levels: int = 200
-    """Distinct training levels."""
-    n_eval_levels: int = 100
-    """Held-out levels for each of the two evaluation sets (training distribution and deployment)."""
-    chunks: int = 5
-    """How many times the learning curve is measured and redrawn during training."""
+    """Training seed (the same number gives the same agent as ``experiments.train_agent`` with that seed index)."""
+    master_seed: int = 0
+    """The experiment's master seed: the building, and the held-out episodes the agent is measured on."""
+    eval_episodes: int = 200
+    """Held-out episodes in each measurement (of the training distribution, and of ``deploy``)."""
 
     def __post_init__(self):
         if self.distribution not in TRAINING_DISTRIBUTIONS:
@@ -69,168 +90,243 @@ class TrainingSettings:
                 f"Train on one of {', '.join(TRAINING_DISTRIBUTIONS)}; got {self.distribution!r}. "
                 "(Training on 'deploy' is not offered: it is what the agent is tested on.)"
             )
-        if not 0.0 <= float(self.alpha) <= 1.0:
-            raise ValueError(f"alpha is a fraction of levels, between 0 and 1; got {self.alpha}.")
-        if self.harder_cue not in HARDER_CUES:
-            raise ValueError(f"harder_cue must be one of {', '.join(HARDER_CUES)}; got {self.harder_cue!r}.")
-        if not 0.0 <= float(self.misread) <= 1.0:
-            raise ValueError(f"misread is a probability between 0 and 1; got {self.misread}.")
-        for name in ("episodes", "n_train_levels", "n_eval_levels", "chunks"):
+        if not _number(self.alpha) or not 0.0 <= float(self.alpha) <= 1.0:
+            raise ValueError(f"alpha is a fraction of episodes, between 0 and 1; got {self.alpha!r}.")
+        for name in ("kind_salience", "colour_salience"):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
+            if not _number(value) or not value > 0:
+                raise ValueError(f"{name} must be a number > 0 (how much that feature stands out); got {value!r}.")
+        for name in ("episodes", "eval_episodes"):
+            value = getattr(self, name)
+            if not _whole(value) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
-        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0 (0, 1, 2, ...); got {self.seed!r}.")
+        for name in ("seed", "master_seed"):
+            value = getattr(self, name)
+            if not _whole(value) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0 (0, 1, 2, ...); got {value!r}.")
 
-    def observation(self) -> Cues:
-        """The two-compass observation with the chosen cue made harder to read."""
-        if self.harder_cue == "exit":
-            return Cues(green_misread=0.0, exit_misread=self.misread)
-        if self.harder_cue == "green":
-            return Cues(green_misread=self.misread, exit_misread=0.0)
-        return Cues(green_misread=self.misread, exit_misread=self.misread)
+    @property
+    def spec(self) -> AgentSpec:
+        """The agent these settings train, in the experiment's terms."""
+        return AgentSpec(self.distribution, float(self.kind_salience), float(self.colour_salience),
+                         float(self.alpha) if self.distribution == "mixture" else None)
+
+    @property
+    def measured_on(self) -> str:
+        """The distribution whose held-out episodes measure learning (a mixture is measured on ``train``)."""
+        return "train" if self.distribution == "mixture" else self.distribution
 
     def describe(self) -> str:
         where = f"mixture (alpha={self.alpha:g})" if self.distribution == "mixture" else self.distribution
-        cue = {"exit": "the exit cue", "green": "the green cue", "neither": "both cues"}[self.harder_cue]
-        return f"trained on {where}, {cue} misread {self.misread:.0%} of steps, {self.episodes} episodes"
+        return (f"trained on {where}, kind salience {self.kind_salience:g}, colour salience {self.colour_salience:g}, "
+                f"{self.episodes} episodes, seed {self.seed}")
 
 
-@lru_cache(maxsize=32)
-def compiled_levels(distribution: str, alpha: float | None, n: int, seed: int) -> MazeTables:
-    """Compiled levels of a distribution, cached: compiling costs more than training, and levels never change."""
-    dist = get_distribution(distribution, alpha=alpha if distribution == "mixture" else None)
-    return compile_levels(dist.levels(n, seed))
+@lru_cache(maxsize=16)
+def held_out_levels(master_seed: int, distribution: str, n: int) -> MazeTables:
+    """Held-out episodes of a distribution (configurations training never draws), compiled once and cached."""
+    return evaluation_levels(ExperimentConfig(seed=master_seed, eval_episodes=n), distribution)
 
 
-class LearningCurve:
-    """An ``on_progress`` callback that measures held-out success while the agent trains.
+def _median_efficiency(result) -> float | None:
+    efficiency = result.path_efficiency
+    return float(np.nanmedian(efficiency)) if np.isfinite(efficiency).any() else None
 
-    After every progress report it plays the agent greedily on held-out levels of the training distribution and on
-    deployment levels, and appends a row with ``held_out_exit``, ``deploy_exit`` and ``deploy_green_apple`` to the
-    training row. Pass it as ``train_q_learning(..., on_progress=LearningCurve(held_out, deploy))``.
+
+class ProgressRecorder:
+    """An ``on_progress`` callback that measures the agent while it trains, at chosen amounts of experience.
+
+    At the first report after each of ``checkpoints`` moves, it plays the agent greedily on held-out episodes and
+    appends a row with the columns of :func:`gmg_teach.experiments.learning_curve` (``episodes``, ``moves``,
+    ``success``, ``path_efficiency_median``, ``navigation_success``, ``navigation_efficiency_median``: the map alone,
+    aimed at the exit), ``deploy_exit`` and ``deploy_green_apple`` when ``deploy`` is given, ``map_coverage``, and
+    two snapshots: ``value_map`` (the learned values towards the exit sign of ``example``, one per tile) and
+    ``weights`` (the goal weights). Call :meth:`record` yourself for the rows before and after training.
     """
 
-    def __init__(self, held_out: MazeTables, deploy: MazeTables, seed: int = 0, on_row=None):
-        self.held_out, self.deploy, self.seed, self.on_row = held_out, deploy, seed, on_row
+    def __init__(self, held_out: MazeTables, deploy: MazeTables | None = None, example: int = 0,
+                 checkpoints=CHECKPOINT_MOVES, on_row=None):
+        if not isinstance(held_out, MazeTables) or (deploy is not None and not isinstance(deploy, MazeTables)):
+            raise ValueError("held_out (and deploy, if given) must be compiled levels, e.g. "
+                             "experiments.evaluation_levels(config, 'train').")
+        if not _whole(example) or not 0 <= example < held_out.n_levels:
+            raise ValueError(f"example must be the index of a held-out level, 0 to {held_out.n_levels - 1}; "
+                             f"got {example!r}.")
+        checkpoints = sorted(checkpoints)
+        if any(not _whole(c) or c < 1 for c in checkpoints):
+            raise ValueError(f"checkpoints must be whole numbers of moves >= 1; got {checkpoints!r}.")
+        self.held_out, self.deploy, self.on_row = held_out, deploy, on_row
+        self.goal_tile = int(held_out.object_tile[example, 0])  # object 0 is the exit sign
+        self.due = list(checkpoints)
         self.rows: list[dict] = []
 
-    def __call__(self, agent, row: dict) -> None:
-        held_out = rollout(agent, self.held_out, seed=self.seed).rates()
-        deploy = rollout(agent, self.deploy, seed=self.seed).rates()
-        full = dict(row, held_out_exit=held_out["exit"], deploy_exit=deploy["exit"],
-                    deploy_green_apple=deploy["green_apple"])
-        self.rows.append(full)
+    def record(self, agent: LearnedAgent, episodes: int, moves: int) -> dict:
+        """Measure ``agent`` now and append the row (also returned)."""
+        mine = rollout(agent, self.held_out, seed=0)
+        alone = rollout(agent.with_goal(agent.goal.steer(**EXIT_ONLY)), self.held_out, seed=0)
+        row = {"episodes": int(episodes), "moves": int(moves), "success": mine.rates()["exit"],
+               "path_efficiency_median": _median_efficiency(mine), "navigation_success": alone.rates()["exit"],
+               "navigation_efficiency_median": _median_efficiency(alone),
+               "map_coverage": agent.navigation.coverage(),
+               "value_map": agent.navigation.value_map(self.goal_tile), "weights": agent.goal.as_dict()}
+        if self.deploy is not None:
+            rates = rollout(agent, self.deploy, seed=0).rates()
+            row["deploy_exit"], row["deploy_green_apple"] = rates["exit"], rates["green_apple"]
+        self.rows.append(row)
         if self.on_row is not None:
-            self.on_row(agent, full)
+            self.on_row(agent, row)
+        return row
+
+    def __call__(self, agent: LearnedAgent, progress: dict) -> None:
+        if self.due and progress["moves"] >= self.due[0]:
+            self.record(agent, progress["episodes"], progress["moves"])
+            while self.due and progress["moves"] >= self.due[0]:
+                self.due.pop(0)
 
 
 @dataclass(eq=False)
 class LiveTrainingResult:
-    """What one live training run produced: the agent, its learning curve, and final held-out rates."""
+    """What one live training run produced: the agent, the rows recorded as it learned, and where it was measured."""
 
     settings: TrainingSettings
-    agent: object
-    curve: list[dict]
-    held_out_rates: dict[str, float]
-    deploy_rates: dict[str, float]
-    example_train: tuple = field(repr=False, default=None)
-    """(level, path, outcome) of the agent on one held-out training level."""
-    example_deploy: tuple = field(repr=False, default=None)
-    """(level, path, outcome) of the agent on one deployment level."""
+    agent: LearnedAgent
+    rows: list[dict]
+    held_out: MazeTables = field(repr=False)
+    """Held-out episodes of the training distribution (``settings.measured_on``)."""
+    deploy: MazeTables = field(repr=False)
+    """Held-out deploy episodes."""
     seconds: float = 0.0
 
+    @property
+    def example_level(self) -> Level:
+        """The held-out level whose exit sign the value maps aim at."""
+        return self.held_out.levels[0]
 
-def run_training(settings: TrainingSettings | None = None, on_row=None, **changes) -> LiveTrainingResult:
-    """Train an agent with ``settings`` (or the defaults with ``changes``), measuring held-out success as it learns.
 
-    ``on_row(agent, row)`` is called after each chunk with the newest learning-curve row: this is how a panel
-    updates its progress bar and plot while training runs.
+def run_training(settings: TrainingSettings | None = None, on_row=None, checkpoints=CHECKPOINT_MOVES,
+                 **changes) -> LiveTrainingResult:
+    """Train a learner with ``settings`` (or the defaults with ``changes``), recording it as it learns.
+
+    The first row is the untrained agent, the last the trained one; between them one row per checkpoint (moves of
+    experience). ``on_row(agent, row)`` is called for every row as it happens: this is how the panel moves its
+    progress bar and redraws while training runs.
     """
     settings = replace(settings or TrainingSettings(), **changes)
     started = time.perf_counter()
-    alpha = float(settings.alpha) if settings.distribution == "mixture" else None
-    training = compiled_levels(settings.distribution, alpha, settings.n_train_levels, LEVEL_SEEDS["training"])
-    held_out = compiled_levels(settings.distribution, alpha, settings.n_eval_levels, LEVEL_SEEDS["held-out"])
-    deploy = compiled_levels("deploy", None, settings.n_eval_levels, LEVEL_SEEDS["deploy"])
-    curve = LearningCurve(held_out, deploy, seed=settings.seed, on_row=on_row)
-    observation = settings.observation()
-    curve(QAgent.empty(observation, observation.sizes(training)), {"episodes": 0})  # where learning starts from
-    config = QLearningConfig(episodes=settings.episodes,
-                             report_every=max(1, settings.episodes // settings.chunks))
-    agent = train_q_learning(training, observation, config, seed=settings.seed, on_progress=curve).agent
-    final_held_out = rollout(agent, held_out, seed=settings.seed)
-    final_deploy = rollout(agent, deploy, seed=settings.seed)
-    return LiveTrainingResult(
-        settings=settings,
-        agent=agent,
-        curve=curve.rows,
-        held_out_rates=final_held_out.rates(),
-        deploy_rates=final_deploy.rates(),
-        example_train=(held_out.levels[0], final_held_out.path(0), final_held_out.outcome[0]),
-        example_deploy=(deploy.levels[0], final_deploy.path(0), final_deploy.outcome[0]),
-        seconds=time.perf_counter() - started,
-    )
+    held_out = held_out_levels(settings.master_seed, settings.measured_on, settings.eval_episodes)
+    deploy = held_out_levels(settings.master_seed, "deploy", settings.eval_episodes)
+    config = ExperimentConfig(seed=settings.master_seed,
+                              learner=LearnerConfig(episodes=settings.episodes, report_every=1))
+    recorder = ProgressRecorder(held_out, deploy, checkpoints=checkpoints, on_row=on_row)
+    recorder.record(new_agent(held_out.n_tiles, config.learner), 0, 0)  # before any experience
+    trained = train_agent(settings.spec, config, settings.seed, on_progress=recorder)
+    last = trained.history[-1]
+    if recorder.rows[-1]["moves"] != last["moves"]:
+        recorder.record(trained.agent, last["episodes"], last["moves"])
+    return LiveTrainingResult(settings, trained.agent, recorder.rows, held_out, deploy,
+                              time.perf_counter() - started)
+
+
+def _percent_rates(rates: dict) -> str:
+    return ", ".join(f"{OUTCOME_WORDS[k].replace('reached ', '')} {v:.0%}" for k, v in rates.items() if v > 0)
 
 
 def summary_text(result: LiveTrainingResult) -> str:
-    """The numbers of a training run in two plain sentences."""
-    def rates(r):
-        return ", ".join(f"{OUTCOME_WORDS[k].replace('reached ', '')} {v:.0%}" for k, v in r.items() if v > 0)
+    """The numbers of a training run in plain sentences."""
+    held_out = rollout(result.agent, result.held_out, seed=0)
+    deploy = rollout(result.agent, result.deploy, seed=0)
+    weights = ", ".join(f"{k} {v:+.2f}" for k, v in result.agent.goal.as_dict().items() if abs(v) >= 0.005)
+
+    def efficiency(r):
+        value = _median_efficiency(r)
+        return "" if value is None else f" (median path efficiency {value:.2f})"
 
     return (
         f"Agent {result.settings.describe()} ({result.seconds:.1f} s).\n"
-        f"  Held-out {result.settings.distribution} levels: {rates(result.held_out_rates)}.\n"
-        f"  Deployment levels: {rates(result.deploy_rates)}."
+        f"  Held-out {result.settings.measured_on} episodes: {_percent_rates(held_out.rates())}{efficiency(held_out)}.\n"
+        f"  Deploy episodes: {_percent_rates(deploy.rates())}{efficiency(deploy)}.\n"
+        f"  Goal weights: {weights or 'all zero'}."
     )
 
 
-def draw_training_summary(result: LiveTrainingResult, figure: Figure | None = None) -> Figure:
-    """One figure: the learning curve, then the agent on a held-out training level and on a deployment level."""
-    figure = figure or Figure(figsize=(12, 4.6))
-    figure.clear()
-    grid = figure.add_gridspec(1, 3, width_ratios=(1.4, 1, 1), wspace=0.25)
-    plot_learning_curves(result.curve, ax=figure.add_subplot(grid[0]))
-    for k, (name, example) in enumerate((("training", result.example_train), ("deployment", result.example_deploy))):
-        level, path, outcome = example
-        plot_trajectories(level, path, outcomes=[outcome], ax=figure.add_subplot(grid[k + 1]), legend_columns=1,
-                          title=f"A {name} level:\n{OUTCOME_WORDS[outcome]}")
-    figure.subplots_adjust(left=0.05, right=0.98, top=0.9, bottom=0.3)
-    return figure
+def steer_and_play(agent: LearnedAgent, level: Level, seed: int = 0, **weights: float):
+    """The agent with some goal weights set by hand (``steer(green=0.0, exit=1.0)``; unnamed ones keep their
+    learned value), played once on ``level``: returns ``(steered agent, Rollouts)``."""
+    if not isinstance(agent, LearnedAgent):
+        raise ValueError(f"Steering needs a trained LearnedAgent (it has goal weights to edit); got "
+                         f"{type(agent).__name__}.")
+    if not isinstance(level, Level):
+        raise ValueError(f"level must be a Level (e.g. get_distribution('deploy').level(0)); got "
+                         f"{type(level).__name__}.")
+    steered = agent.with_goal(agent.goal.steer(**weights))
+    return steered, rollout(steered, [level], seed=seed)
 
 
-def explore_level(agent, distribution: str = "deploy", seed: int = 0, alpha: float = 0.05, ax=None):
-    """Play ``agent`` once on the level ``seed`` of a distribution and draw its path.
-
-    Returns ``(ax, numbers)`` where numbers holds the outcome, the steps taken and the shortest path to the
-    object reached.
-    """
-    dist = get_distribution(distribution, alpha=alpha if distribution == "mixture" else None)
-    level = dist.level(int(seed))
-    played = rollout(agent, [level], seed=int(seed))
-    outcome = played.outcome[0]
+def steering_text(played) -> str:
+    """Where a steered agent went, in one sentence."""
     reached = int(played.reached[0])
-    numbers = {
-        "distribution": dist.label,
-        "seed": int(seed),
-        "outcome": outcome,
-        "steps": int(played.steps[0]),
-        "shortest_path": int(played.shortest[0, reached]) if reached >= 0 else None,
-    }
-    ax = plot_trajectories(level, played.path(0), outcomes=[outcome], ax=ax,
-                           title=f"{dist.label} level {int(seed)}: {OUTCOME_WORDS[outcome]}")
-    return ax, numbers
-
-
-def explore_text(numbers: dict) -> str:
-    text = f"{numbers['distribution']} level {numbers['seed']}: {OUTCOME_WORDS[numbers['outcome']]}"
-    if numbers["shortest_path"] is not None:
-        text += f" in {numbers['steps']} steps (shortest path {numbers['shortest_path']})"
-    return text + "."
+    if reached < 0:
+        return f"It reached nothing within {int(played.steps[0])} steps."
+    level = played.tables.levels[0]
+    obj = level.objects[reached]
+    return (f"It went to the {describe(obj.kind, obj.colour)} in {int(played.steps[0])} steps "
+            f"(shortest path {int(played.shortest[0, reached])}).")
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Layer 3: the widgets (imported lazily, so the rest works without ipywidgets)
+# Layer 2: figures
+# --------------------------------------------------------------------------------------------------------------
+
+
+def draw_training_summary(result: LiveTrainingResult, figure: Figure | None = None, row: int = -1) -> Figure:
+    """One figure of a training run, up to row ``row``: path efficiency and success as it learned, the value map
+    towards the example level's exit sign, and the goal weights."""
+    rows = result.rows if row == -1 else result.rows[: row + 1]
+    if not rows:
+        raise ValueError(f"row {row} is before the first recorded row.")
+    return _draw_progress(rows, result.example_level, result.settings, figure)
+
+
+def _draw_progress(rows: list[dict], level: Level, settings: TrainingSettings, figure: Figure | None) -> Figure:
+    figure = figure or Figure(figsize=(15, 4.2))
+    figure.clear()
+    grid = figure.add_gridspec(1, 4, width_ratios=(1.1, 1.1, 1, 1.2), wspace=0.35)
+    plot_learning_curve(rows, "path_efficiency", ax=figure.add_subplot(grid[0]), title="Path efficiency (held out)",
+                        legend="below")
+    ax = figure.add_subplot(grid[1])
+    plot_learning_curve(rows, "success", ax=ax, legend="none")
+    if "deploy_exit" in rows[0]:
+        plot_learning_curve(rows, "deploy", ax=ax, legend="none")
+    ax.set_title("Where episodes end", fontsize=10)
+    ax.set_ylabel("share of episodes")
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    latest = rows[-1]
+    plot_value_map(latest["value_map"], level, ax=figure.add_subplot(grid[2]), colorbar=False, legend=False,
+                   title=f"Value map after {latest['moves']} moves")
+    plot_goal_weights(latest["weights"], ax=figure.add_subplot(grid[3]), title="Goal weights")
+    figure.suptitle(f"Agent {settings.describe()}", fontsize=10)
+    figure.subplots_adjust(left=0.04, right=0.99, top=0.85, bottom=0.34)
+    return figure
+
+
+def draw_steering(agent: LearnedAgent, level: Level, figure: Figure | None = None, seed: int = 0,
+                  **weights: float) -> Figure:
+    """The steered agent on one level: its goal weights, its policy field, and the path it takes."""
+    steered, played = steer_and_play(agent, level, seed, **weights)
+    figure = figure or Figure(figsize=(14, 5))
+    figure.clear()
+    grid = figure.add_gridspec(1, 3, width_ratios=(1.2, 1, 1), wspace=0.2)
+    plot_goal_weights(steered, ax=figure.add_subplot(grid[0]), title="Goal weights (as steered)")
+    plot_policy_field(steered, level, ax=figure.add_subplot(grid[1]), legend=False, seed=seed,
+                      title="Its move from every tile")
+    plot_trajectories(level, played.path(0), ax=figure.add_subplot(grid[2]), legend_columns=1,
+                      title=OUTCOME_WORDS[played.outcome[0]].capitalize())
+    figure.subplots_adjust(left=0.05, right=0.99, top=0.9, bottom=0.28)
+    return figure
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Layer 3: the widgets (ipywidgets imported lazily, so the rest works without it)
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -265,7 +361,7 @@ def _plain_text_fallback(widget, text) -> None:
 
 
 def _show_in(output, figure: Figure, text: str | None = None, dpi: int = 72) -> None:
-    """Replace what ``output`` shows by the figure (and a line of text). Skipped where no front end would see it."""
+    """Replace what ``output`` shows by the figure (and some text). Skipped where no front end would see it."""
     if not has_widget_front_end():
         return
     from IPython.display import Image, display
@@ -281,125 +377,143 @@ def _show_in(output, figure: Figure, text: str | None = None, dpi: int = 72) -> 
 class TrainLivePanel:
     """The "train live" panel. ``panel.widget`` is what a notebook displays; the callbacks are plain methods."""
 
-    def __init__(self, settings: TrainingSettings | None = None, train_now: bool = True):
+    def __init__(self, settings: TrainingSettings | None = None):
         import ipywidgets as w
 
         settings = settings or TrainingSettings()
-        style = {"description_width": "120px"}
+        style = {"description_width": "130px"}
         wide = w.Layout(width="460px")  # room for the longest option label
         self.distribution = w.Dropdown(options=[("train: exit always green", "train"),
                                                 ("diverse: colours independent", "diverse"),
-                                                ("mixture: a fraction alpha of deploy levels", "mixture")],
+                                                ("mixture: a fraction alpha of deploy episodes", "mixture")],
                                        value=settings.distribution, description="train on", style=style,
                                        layout=wide)
-        self.alpha = w.FloatSlider(value=settings.alpha, min=0.0, max=1.0, step=0.01, description="alpha",
-                                   disabled=settings.distribution != "mixture", style=style)
-        self.harder_cue = w.Dropdown(options=[("the exit sign cue", "exit"), ("the green cue", "green"),
-                                              ("neither: both equally", "neither")],
-                                     value=settings.harder_cue, description="harder to read", style=style,
-                                     layout=wide)
-        self.misread = w.FloatSlider(value=settings.misread, min=0.0, max=0.4, step=0.05, description="misread rate",
-                                     style=style)
-        self.episodes = w.IntSlider(value=settings.episodes, min=100, max=10000, step=100, description="episodes",
+        self.alpha = w.FloatSlider(value=settings.alpha, min=0.0, max=1.0, step=0.005, readout_format=".3f",
+                                   description="alpha", disabled=settings.distribution != "mixture", style=style)
+        self.kind_salience = w.FloatSlider(value=settings.kind_salience, min=0.25, max=4.0, step=0.25,
+                                           description="kind salience", style=style)
+        self.colour_salience = w.FloatSlider(value=settings.colour_salience, min=0.25, max=4.0, step=0.25,
+                                             description="colour salience", style=style)
+        self.episodes = w.IntSlider(value=settings.episodes, min=100, max=5000, step=100, description="episodes",
                                     style=style)
-        self.seed = w.BoundedIntText(value=settings.seed, min=0, max=2**31 - 1, description="seed", style=style)
+        self.seed = w.BoundedIntText(value=settings.seed, min=0, max=2**31 - 1, description="training seed",
+                                     style=style)
         self.button = w.Button(description="Train", button_style="primary", icon="play")
         self.progress = w.IntProgress(value=0, min=0, max=settings.episodes, description="episodes done",
                                       style=style)
-        self.status = w.Label(value="")
-        self.curve_output = w.Output()
+        self.status = w.Label(value="Choose the settings, then press Train.")
+        self.live_output = w.Output()
         self.summary_output = w.Output()
+        self.master_seed, self.eval_episodes = settings.master_seed, settings.eval_episodes
         self.result: LiveTrainingResult | None = None
-        self.curve_rows: list[dict] = []
-        self.curve_figure: Figure | None = None
-        self.redraw_seconds = 0.25
+        self.rows: list[dict] = []
+        self.figure: Figure | None = None
+        self.redraw_seconds = 0.5
         self.last_redraw = -np.inf
-        self.summary_figure: Figure | None = None
 
         self.distribution.observe(self.on_distribution_change, names="value")
         self.button.on_click(self.on_train_clicked)
-        controls = w.VBox([self.distribution, self.alpha, self.harder_cue, self.misread, self.episodes, self.seed,
-                           w.HBox([self.button, self.progress]), self.status])
-        self.widget = w.VBox([controls, self.curve_output, self.summary_output])
-        _plain_text_fallback(self.widget, lambda: summary_text(self.result) if self.result else "(train live panel)")
-        if train_now:
-            self.on_train_clicked()
+        controls = w.VBox([self.distribution, self.alpha, self.kind_salience, self.colour_salience, self.episodes,
+                           self.seed, w.HBox([self.button, self.progress]), self.status])
+        self.widget = w.VBox([controls, self.live_output, self.summary_output])
+        _plain_text_fallback(self.widget, lambda: summary_text(self.result) if self.result else
+                             "(train live panel: run this notebook in Jupyter to use it)")
 
     def settings(self) -> TrainingSettings:
-        """The settings the controls show now."""
+        """The settings the controls show now (ValueError, in words, if they make no sense)."""
         return TrainingSettings(distribution=self.distribution.value, alpha=float(self.alpha.value),
-                                harder_cue=self.harder_cue.value, misread=float(self.misread.value),
-                                episodes=int(self.episodes.value), seed=int(self.seed.value))
+                                kind_salience=float(self.kind_salience.value),
+                                colour_salience=float(self.colour_salience.value), episodes=int(self.episodes.value),
+                                seed=int(self.seed.value), master_seed=self.master_seed,
+                                eval_episodes=self.eval_episodes)
 
     def on_distribution_change(self, change=None) -> None:
         self.alpha.disabled = self.distribution.value != "mixture"
 
     def on_row(self, agent, row: dict) -> None:
-        """After each chunk: move the progress bar, show the numbers, and redraw the learning curve so far.
+        """After each checkpoint: move the progress bar, show the numbers, redraw what has formed so far.
 
-        Drawing a PNG costs more than a chunk of training, so the curve is redrawn at most every
-        ``redraw_seconds``; the summary figure at the end shows the whole curve anyway.
+        Drawing a PNG costs more than a stretch of training, so the figure is redrawn at most every
+        ``redraw_seconds``; the summary at the end shows everything anyway.
         """
-        self.progress.value = int(row["episodes"])  # row 0 (before training) moves nothing
-        self.status.value = (f"held-out exit {row['held_out_exit']:.0%}, deployment: exit {row['deploy_exit']:.0%}, "
-                             f"green apple {row['deploy_green_apple']:.0%}")
-        self.curve_rows.append(row)
+        self.progress.value = min(int(row["episodes"]), self.progress.max)
+        efficiency = row["path_efficiency_median"]
+        self.status.value = (f"{row['moves']} moves: held-out exit {row['success']:.0%}, path efficiency "
+                             f"{'-' if efficiency is None else f'{efficiency:.2f}'}; deploy: exit "
+                             f"{row['deploy_exit']:.0%}, green apple {row['deploy_green_apple']:.0%}")
+        self.rows.append(row)
         if time.perf_counter() - self.last_redraw < self.redraw_seconds:
             return
-        self.curve_figure = Figure(figsize=(6, 3.4))
-        plot_learning_curves(self.curve_rows, ax=self.curve_figure.add_subplot())
-        self.curve_figure.subplots_adjust(bottom=0.42)
-        _show_in(self.curve_output, self.curve_figure, dpi=72)
+        self.figure = _draw_progress(self.rows, self._level, self._settings, self.figure)
+        _show_in(self.live_output, self.figure)
         self.last_redraw = time.perf_counter()
 
     def on_train_clicked(self, button=None) -> LiveTrainingResult | None:
         """Train with the current settings, updating the panel as it goes; returns the result."""
         try:
-            settings = self.settings()
+            self._settings = self.settings()
         except ValueError as error:
             self.status.value = f"Cannot train: {error}"
             return None
+        self._level = held_out_levels(self._settings.master_seed, self._settings.measured_on,
+                                      self._settings.eval_episodes).levels[0]
         self.button.disabled = True
-        self.progress.max, self.progress.value = settings.episodes, 0
-        self.curve_rows, self.last_redraw = [], -np.inf
+        self.progress.max, self.progress.value = self._settings.episodes, 0
+        self.rows, self.last_redraw = [], -np.inf
         try:
-            self.result = run_training(settings, on_row=self.on_row)
+            self.result = run_training(self._settings, on_row=self.on_row)
         finally:
             self.button.disabled = False
         if has_widget_front_end():
-            self.curve_output.clear_output()  # the summary below repeats the finished curve
-        self.summary_figure = draw_training_summary(self.result)
-        _show_in(self.summary_output, self.summary_figure, summary_text(self.result))
+            self.live_output.clear_output()  # the summary below repeats the finished picture
+        self.figure = draw_training_summary(self.result)
+        _show_in(self.summary_output, self.figure, summary_text(self.result))
+        self.progress.value = self.progress.max
         self.status.value = f"done in {self.result.seconds:.1f} s"
         return self.result
 
 
-class LevelExplorer:
-    """The level explorer: a seed slider and a distribution picker, with the agent's path drawn."""
+class SteeringPanel:
+    """Sliders for the goal weights of a trained agent, with its policy field and path on one level redrawn."""
 
-    def __init__(self, agent, distribution: str = "deploy", seed: int = 0, alpha: float = 0.05):
+    def __init__(self, agent: LearnedAgent, level: Level, seed: int = 0):
         import ipywidgets as w
 
-        self.agent, self.alpha = agent, alpha
-        self.distribution = w.Dropdown(options=["train", "deploy", "diverse", "mixture"], value=distribution,
-                                       description="levels from")
-        self.seed = w.IntSlider(value=seed, min=0, max=999, description="level seed")
+        steer_and_play(agent, level, seed)  # refuses a wrong agent or level, in words, before building anything
+        self.agent, self.level, self.seed = agent, level, seed
+        learned = agent.goal.as_dict()
+        self.sliders = {name: w.FloatSlider(value=round(learned[name], 2), min=-1.0, max=1.0, step=0.05,
+                                            description=name, continuous_update=False)
+                        for name in FEATURE_NAMES}
+        self.reset_button = w.Button(description="Learned weights", icon="undo")
+        self.text = w.Label(value="")
         self.output = w.Output()
-        self.numbers: dict | None = None
-        self.distribution.observe(self.on_change, names="value")
-        self.seed.observe(self.on_change, names="value")
-        self.widget = w.VBox([w.HBox([self.distribution, self.seed]), self.output])
-        _plain_text_fallback(self.widget, lambda: explore_text(self.numbers) if self.numbers else "(level explorer)")
+        self.figure: Figure | None = None
+        for slider in self.sliders.values():
+            slider.observe(self.on_change, names="value")
+        self.reset_button.on_click(self.on_reset)
+        self.widget = w.VBox([w.HBox([w.VBox(list(self.sliders.values())[:3]), w.VBox(list(self.sliders.values())[3:])]),
+                              w.HBox([self.reset_button, self.text]), self.output])
+        _plain_text_fallback(self.widget, lambda: self.text.value or "(steering panel)")
         self.on_change()
 
-    def on_change(self, change=None) -> dict:
-        """Draw the chosen level with the agent's path; returns the numbers shown under it."""
-        self.figure = Figure(figsize=(5, 5.6))
-        _, self.numbers = explore_level(self.agent, self.distribution.value, self.seed.value, self.alpha,
-                                        ax=self.figure.add_subplot())
-        self.figure.subplots_adjust(top=0.95, bottom=0.2)
-        _show_in(self.output, self.figure, explore_text(self.numbers))
-        return self.numbers
+    def weights(self) -> dict[str, float]:
+        return {name: float(slider.value) for name, slider in self.sliders.items()}
+
+    def on_change(self, change=None) -> str:
+        """Redraw with the weights the sliders show; returns the sentence shown under them."""
+        _, played = steer_and_play(self.agent, self.level, self.seed, **self.weights())
+        self.text.value = steering_text(played)
+        self.figure = draw_steering(self.agent, self.level, self.figure, self.seed, **self.weights())
+        _show_in(self.output, self.figure)
+        return self.text.value
+
+    def on_reset(self, button=None) -> None:
+        """Put every slider back at the learned weight."""
+        learned = self.agent.goal.as_dict()
+        for name, slider in self.sliders.items():
+            slider.value = round(learned[name], 2)
+        self.on_change()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -407,9 +521,8 @@ class LevelExplorer:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def train_live(distribution: str = "train", alpha: float = 0.05, harder_cue: str = "exit", misread: float = 0.15,
-               episodes: int = QLearningConfig().episodes, seed: int = 0, interactive: bool | None = None):
-    """The "train live" panel in a notebook (press Train); elsewhere, one run: prints the numbers, returns the figure.
+def train_live(settings: TrainingSettings | None = None, interactive: bool | None = None, **changes):
+    """The "train live" panel in a notebook (press Train); elsewhere one run: prints the numbers, returns the figure.
 
     The panel does not train while it is being built: training inside the cell that displays a widget can leave
     some notebook runners waiting forever (jupyter/nbclient#312), and the student should choose settings first.
@@ -417,31 +530,29 @@ def train_live(distribution: str = "train", alpha: float = 0.05, harder_cue: str
     Args:
         interactive: force the panel (True) or the one-run fallback (False); default detects a Jupyter kernel.
     """
-    settings = TrainingSettings(distribution=distribution, alpha=alpha, harder_cue=harder_cue, misread=misread,
-                                episodes=episodes, seed=seed)
+    settings = replace(settings or TrainingSettings(), **changes)
     if interactive is None:
         interactive = has_widget_front_end()
     if interactive:
-        return TrainLivePanel(settings, train_now=False).widget
+        return TrainLivePanel(settings).widget
     result = run_training(settings)
     print(summary_text(result))
     return draw_training_summary(result)
 
 
-def level_explorer(agent=None, distribution: str = "deploy", seed: int = 0, alpha: float = 0.05,
-                   interactive: bool | None = None):
-    """Browse levels with the agent's path drawn; without a widget front end, draw one level and print its numbers.
-
-    With no ``agent``, a default one is trained first (on ``train``, exit cue misread 15%: about a second).
-    """
-    if agent is None:
-        agent = run_training(TrainingSettings(chunks=1)).agent
+def steering_panel(agent: LearnedAgent, level: Level, interactive: bool | None = None, seed: int = 0,
+                   **weights: float):
+    """Sliders for ``agent``'s goal weights on ``level``; without a widget front end, draw the agent steered by
+    ``weights`` (unnamed ones keep their learned value) and print where it went."""
     if interactive is None:
         interactive = has_widget_front_end()
     if interactive:
-        return LevelExplorer(agent, distribution, seed, alpha).widget
-    figure = Figure(figsize=(5, 5.6))
-    _, numbers = explore_level(agent, distribution, seed, alpha, ax=figure.add_subplot())
-    figure.subplots_adjust(top=0.95, bottom=0.2)
-    print(explore_text(numbers))
-    return figure
+        panel = SteeringPanel(agent, level, seed)
+        for name, value in weights.items():
+            if name not in panel.sliders:
+                raise ValueError(f"Unknown goal feature {name!r}; the features are {', '.join(FEATURE_NAMES)}.")
+            panel.sliders[name].value = value
+        return panel.widget
+    _, played = steer_and_play(agent, level, seed, **weights)
+    print(steering_text(played))
+    return draw_steering(agent, level, seed=seed, **weights)

@@ -1,4 +1,7 @@
-"""Every figure drawn headless on small data, and checked against that data (not just "it did not crash")."""
+"""Every figure drawn headless on small data and checked against that data (not just "it did not crash")."""
+
+import importlib
+import sys
 
 import matplotlib
 
@@ -11,11 +14,24 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
-from gmg_teach import Cues, QLearningConfig, compile_levels, parse_level, train_q_learning, value_iteration  # noqa: E402
-from gmg_teach import plots  # noqa: E402
-from gmg_teach.agents.q_learning import QAgent  # noqa: E402
+from gmg_teach import LearnerConfig, compile_levels, parse_level, plots, rollout, train_learner  # noqa: E402
+from gmg_teach.agents.goal_model import FEATURE_NAMES  # noqa: E402
+from gmg_teach.agents.planning import value_iteration  # noqa: E402
+from gmg_teach.measure.decisions import decision_tiles, exit_probability_by_decision_tile, policy_field  # noqa: E402
+from gmg_teach.world.distributions import Distribution  # noqa: E402
 from gmg_teach.world.levels import DELTAS  # noqa: E402
-from gmg_teach.world.palette import HEX, RGB, Colour, Kind, describe, object_char  # noqa: E402
+from gmg_teach.world.palette import (  # noqa: E402
+    HEX,
+    PROTANOPIA,
+    RGB,
+    Colour,
+    Kind,
+    describe,
+    lab_distance,
+    object_char,
+    palette_under_colour_blindness,
+    simulate_deuteranopia,
+)
 
 # A small hand-drawn deployment-style level: blue exit sign (B) right, green apple (g) left, orange apple (o) below.
 ART = """
@@ -25,6 +41,7 @@ ART = """
 #...o...#
 #########
 """
+SMALL_BUILDING = dict(size=5, layout=3)
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +55,15 @@ def level():
     return parse_level(ART)
 
 
-def follower(cue: str) -> QAgent:
-    """A factored agent that follows exactly one cue: weight 1 on moving where that cue points."""
-    agent = QAgent.empty(Cues(0.0, 0.0), (5, 5), "factored")
-    offset = 0 if cue == "green" else 5
-    agent.weights[offset + np.arange(4), np.arange(4)] = 1.0
-    return agent
+@pytest.fixture(scope="module")
+def agent():
+    """A proxy learner in a small building (a fraction of a second)."""
+    return train_learner(Distribution("train", **SMALL_BUILDING), LearnerConfig(episodes=300), seed=0).agent
 
 
-def tile(level, r, c):
-    return r * level.shape[1] + c
+@pytest.fixture(scope="module")
+def deploy():
+    return compile_levels(Distribution("deploy", **SMALL_BUILDING).levels(40, seed=5, split="held_out"))
 
 
 # --- a level ---------------------------------------------------------------------------------------------------
@@ -61,9 +77,15 @@ def test_level_draws_each_object_with_its_shape_colour_and_letter(level):
         assert isinstance(patch, Rectangle if obj.kind == Kind.EXIT else Circle)
         assert to_hex(patch.get_facecolor()).lower() == HEX[obj.colour].lower()
         assert patch.get_label() == describe(obj.kind, obj.colour)
-    letters = [t.get_text() for t in ax.texts if t.get_gid() == "object letter"]
-    assert letters == [object_char(o.kind, o.colour) for o in level.objects]
-    assert len([p for p in ax.patches if p.get_gid() == "agent"]) == 1
+        centre = (patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2) \
+            if isinstance(patch, Rectangle) else patch.center
+        assert centre == pytest.approx((obj.position[1], obj.position[0]))
+    letters = [t for t in ax.texts if t.get_gid() == "object letter"]
+    assert [t.get_text() for t in letters] == [object_char(o.kind, o.colour) for o in level.objects]
+    assert [t.get_position() for t in letters] == [(o.position[1], o.position[0]) for o in level.objects]
+    agents = [p for p in ax.patches if p.get_gid() == "agent"]
+    assert len(agents) == 1
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "agent letter"] == ["A"]
 
 
 def test_level_legend_names_every_colour_in_words(level):
@@ -75,267 +97,267 @@ def test_level_legend_names_every_colour_in_words(level):
 
 def test_level_walls_image_matches_the_level(level):
     ax = plots.plot_level(level, agent=None, legend=False)
-    np.testing.assert_array_equal(ax.images[0].get_array(), level.walls.astype(int))
+    walls = next(im for im in ax.images if im.get_gid() == "walls")
+    np.testing.assert_array_equal(walls.get_array(), level.walls.astype(int))
     assert not [p for p in ax.patches if p.get_gid() == "agent"]
     assert ax.get_legend() is None
 
 
-def test_level_rejects_what_is_not_a_level():
+def test_plot_functions_draw_on_the_given_axes_and_never_show(level, agent, deploy, monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("a plot function called plt.show()"))
+    played = rollout(agent, deploy, seed=0)
+    draws = {
+        "level": lambda ax: plots.plot_level(level, ax=ax),
+        "trajectories": lambda ax: plots.plot_trajectories(level, [4 + 9 * 1, 5 + 9 * 1], ax=ax),
+        "value map": lambda ax: plots.plot_value_map(agent, deploy.levels[0], ax=ax),
+        "policy field": lambda ax: plots.plot_policy_field(agent, deploy, 0, ax=ax),
+        "exit probability": lambda ax: plots.plot_exit_probability(played, deploy.levels[0].walls, ax=ax),
+        "goal weights": lambda ax: plots.plot_goal_weights(agent, ax=ax),
+        "learning curve": lambda ax: plots.plot_learning_curve([{"moves": 0, "success": 0.1}], "success", ax=ax),
+        "outcomes": lambda ax: plots.plot_outcomes({"deploy": played.rates()}, ax=ax),
+        "building": lambda ax: plots.plot_building(level.walls, ax=ax),
+    }
+    for name, draw in draws.items():
+        _, ax = plt.subplots()
+        assert draw(ax) is ax, name
+
+
+def test_bad_inputs_are_refused_in_words(level, agent):
     with pytest.raises(TypeError, match="Expected a Level"):
-        plots.plot_level(ART)
+        plots.plot_level("#A.G#")
+    with pytest.raises(ValueError, match="True/False grid"):
+        plots.plot_building([[0, 1]])
+    with pytest.raises(ValueError, match="paths is empty"):
+        plots.plot_trajectories(level, [])
+    with pytest.raises(ValueError, match="different level"):
+        plots.plot_trajectories(level, [1000])
+    with pytest.raises(ValueError, match="one outcome per path"):
+        plots.plot_trajectories(level, [[13], [14]], outcomes=["exit"])
+    with pytest.raises(ValueError, match="goal must be"):
+        plots.plot_value_map(np.zeros(level.walls.size), level, goal="corner")
+    with pytest.raises(ValueError, match="not a floor tile"):
+        plots.plot_value_map(np.zeros(level.walls.size), level, goal=0)
+    with pytest.raises(ValueError, match="another building"):
+        plots.plot_value_map(agent, level)
+    with pytest.raises(ValueError, match="one number per tile"):
+        plots.plot_value_map(np.zeros(3), level)
+    with pytest.raises(ValueError, match="unknown goal feature"):
+        plots.plot_goal_weights({"proxy": {"purple": 1.0}})
+    with pytest.raises(ValueError, match="weights is empty"):
+        plots.plot_goal_weights({})
+    with pytest.raises(ValueError, match="quantity must be"):
+        plots.plot_learning_curve([{"moves": 0}], "speed")
+    with pytest.raises(ValueError, match="rows is empty"):
+        plots.plot_learning_curve([])
+    with pytest.raises(ValueError, match="not a rate"):
+        plots.plot_outcomes({"deploy": {"exit": 1.5}})
+    with pytest.raises(ValueError, match="not a probability"):
+        plots.plot_exit_probability({5: (3, 2.0)}, level.walls)
+    with pytest.raises(ValueError, match="level must be a whole number"):
+        plots.plot_policy_field(agent, compile_levels(level), 3)
 
 
 # --- trajectories ----------------------------------------------------------------------------------------------
 
 
-def test_trajectories_fade_and_end_with_the_right_mark(level):
-    to_green = [tile(level, 1, c) for c in (4, 3, 2, 1)]
-    to_exit = [tile(level, 1, c) for c in (4, 5, 6, 7)]
-    stuck = [tile(level, 1, 4), tile(level, 1, 5), tile(level, 1, 5)]
-    ax = plots.plot_trajectories(level, [to_green, to_exit, stuck])
-    paths = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_gid() == "path"]
-    assert [len(p.get_segments()) for p in paths] == [3, 3, 2]
-    alpha = paths[0].get_colors()[:, 3]
-    assert np.all(np.diff(alpha) > 0) and alpha[-1] == 1.0  # faint start, solid end
-    ends = sorted(line.get_gid() for line in ax.lines if (line.get_gid() or "").startswith("end "))
-    assert ends == ["end exit", "end green_apple", "end none"]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "end: reached a green apple" in legend and "end: reached the other apple" not in legend
+def test_trajectory_segments_follow_the_path_and_end_mark_names_the_outcome(level):
+    w = level.shape[1]
+    path = [1 * w + 4, 1 * w + 5, 1 * w + 6, 1 * w + 7]  # start, then right to the blue exit sign
+    ax = plots.plot_trajectories(level, path)
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_gid() == "path"]
+    segments = lines.get_segments()
+    assert len(segments) == len(path) - 1
+    for k, seg in enumerate(segments):
+        assert seg[0] == pytest.approx((path[k] % w, path[k] // w))
+        assert seg[1] == pytest.approx((path[k + 1] % w, path[k + 1] // w))
+    assert [line.get_gid() for line in ax.lines] == ["end exit"]
+    assert plots.outcome_of_path(level, [1 * w + 4, 1 * w + 3, 1 * w + 2, 1 * w + 1]) == "green_apple"
 
 
-def test_one_path_and_rollout_padding(level):
-    padded = np.array([tile(level, 1, 4), tile(level, 1, 5), tile(level, 1, 6), tile(level, 1, 7), -1, -1])
-    ax = plots.plot_trajectories(level, padded)
-    assert [line.get_gid() for line in ax.lines if line.get_gid()] == ["end exit"]
-    assert plots.outcome_of_path(level, padded) == "exit"
+# --- the learned map ---------------------------------------------------------------------------------------------
 
 
-def test_trajectories_explain_bad_input(level):
-    with pytest.raises(ValueError, match="outside this"):
-        plots.plot_trajectories(level, [0, 999])
-    with pytest.raises(ValueError, match="one outcome per path"):
-        plots.plot_trajectories(level, [[tile(level, 1, 4)]], outcomes=["exit", "none"])
-    with pytest.raises(ValueError, match="Unknown outcome"):
-        plots.plot_trajectories(level, [tile(level, 1, 4)], outcomes=["apple"])
+def test_value_map_pixels_are_the_learned_values(agent, deploy):
+    lvl = deploy.levels[0]
+    exit_tile = int(deploy.object_tile[0, 0])
+    ax = plots.plot_value_map(agent, lvl)
+    image = next(im for im in ax.images if im.get_gid() == "value map")
+    expected = np.where(lvl.walls.ravel(), np.nan, agent.navigation.value_map(exit_tile)).reshape(lvl.shape)
+    np.testing.assert_array_equal(np.ma.filled(image.get_array(), np.nan), expected)
+    assert np.nanmax(expected) > 0.9  # a trained map: the tiles next to the exit are worth nearly 1
+    green = plots.plot_value_map(agent.navigation, lvl, goal="green")
+    green_tile = int(deploy.object_tile[0][(deploy.object_kind[0] == Kind.APPLE)
+                                           & (deploy.object_colour[0] == Colour.GREEN)][0])
+    green_image = next(im for im in green.images if im.get_gid() == "value map")
+    np.testing.assert_array_equal(np.ma.filled(green_image.get_array(), np.nan).ravel()[~lvl.walls.ravel()],
+                                  agent.navigation.value_map(green_tile)[~lvl.walls.ravel()])
 
 
-# --- what an agent learned ---------------------------------------------------------------------------------------
-
-
-def test_policy_arrows_follow_the_cue_the_agent_weights(level):
+def test_value_map_of_value_iteration_values(level):
     tables = compile_levels(level)
-    for cue, steps in (("green", tables.green_step[0]), ("exit", tables.exit_step[0])):
-        ax = plots.plot_policy(follower(cue), level)
-        arrows = next(c for c in ax.collections if c.get_gid() == "policy arrows")
-        floor = np.flatnonzero(~level.walls.ravel() & (tables.object_at[0] < 0))
-        assert len(arrows.U) == len(floor)  # one arrow per free tile: no ties for a one-cue follower
-        expected = [DELTAS[steps[t]] for t in floor]
-        np.testing.assert_array_equal(np.column_stack([arrows.V, arrows.U]), expected)
+    reward = np.zeros(tables.n_tiles)
+    reward[tables.object_tile[0, 0]] = 1.0
+    _, values = value_iteration(tables, 0, reward, 0.95)
+    ax = plots.plot_value_map(values, level)
+    image = next(im for im in ax.images if im.get_gid() == "value map")
+    shown = np.ma.filled(image.get_array(), np.nan).ravel()
+    np.testing.assert_array_equal(shown[~level.walls.ravel()], values[~level.walls.ravel()])
+    assert np.isnan(shown[level.walls.ravel()]).all()
 
 
-def test_policy_with_value_shading(level):
-    ax = plots.plot_policy(follower("exit"), level, values=True)
-    assert any(im.get_gid() == "values" for im in ax.images)
-    assert "optimal value" in ax.get_title()
+def test_policy_field_arrows_are_the_policy_field(agent, deploy):
+    moves = policy_field(agent, deploy, 3, rng=np.random.default_rng(0))
+    ax = plots.plot_policy_field(agent, deploy, 3, seed=0)
+    (quiver,) = [c for c in ax.collections if c.get_gid() == "policy arrows"]
+    width = deploy.shape[1]
+    drawn = {}
+    for (x, y), u, v in zip(quiver.get_offsets(), quiver.U, quiver.V):
+        drawn[int(round(y)) * width + int(round(x))] = (int(v), int(u))  # (row change, column change)
+    expected = {int(t): DELTAS[moves[t]] for t in np.flatnonzero(moves >= 0)}
+    assert drawn == expected
 
 
-def test_value_map_matches_value_iteration(level):
-    tables = compile_levels(level)
-    q, v = value_iteration(tables, 0)
-    ax = plots.plot_values(level, colorbar=False)
-    shown = next(im for im in ax.images if im.get_gid() == "values").get_array()
-    floor = ~level.walls.ravel() & (tables.object_at[0] < 0)
-    np.testing.assert_allclose(np.asarray(shown).ravel()[floor], v[floor])
-    arrows = next(c for c in ax.collections if c.get_gid() == "optimal arrows")
-    for x, y, u, vv in zip(arrows.X, arrows.Y, arrows.U, arrows.V):
-        t = tile(level, int(y), int(x))
-        action = DELTAS.index((int(vv), int(u)))
-        assert q[t, action] == pytest.approx(q[t].max())
+def test_decision_tiles_are_marked_where_the_paths_split(agent, deploy):
+    ax = plots.plot_policy_field(agent, deploy, 2)
+    width = deploy.shape[1]
+    marked = {int(p.get_y() + 0.5) * width + int(p.get_x() + 0.5) for p in ax.patches if p.get_gid() == "decision tile"}
+    assert marked == set(np.flatnonzero(decision_tiles(deploy, 2)).tolist()) and marked
+    assert "decision tile (between exit and green apple)" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-def test_value_map_for_the_green_goal_points_the_other_way(level):
-    ax = plots.plot_values(level, reward="green", colorbar=False)
-    arrows = next(c for c in ax.collections if c.get_gid() == "optimal arrows")
-    at_start = [(u, v) for x, y, u, v in zip(arrows.X, arrows.Y, arrows.U, arrows.V) if (y, x) == (1, 4)]
-    assert at_start == [(-1, 0)]  # green apple is to the left
-    with pytest.raises(ValueError, match="reward must be"):
-        plots.plot_values(level, reward="corner")
+def test_a_train_level_has_no_decision_tiles_unless_given(agent):
+    train = compile_levels(Distribution("train", **SMALL_BUILDING).levels(2, seed=1))
+    ax = plots.plot_policy_field(agent, train, 0)
+    assert not [p for p in ax.patches if p.get_gid() == "decision tile"]
+    ax = plots.plot_policy_field(agent, train, 0, mark_decision_tiles=[12, 13])
+    assert len([p for p in ax.patches if p.get_gid() == "decision tile"]) == 2
 
 
-def test_cue_weights_and_their_bars():
-    agent = follower("green")
-    agent.weights[5:9] = 0.25  # exit cue: no preference
-    agent.weights[5, 0] = 0.85  # ... except "exit is up" pulls up a bit
-    weights = plots.cue_weights(agent)
-    assert weights["follows green"] == pytest.approx(1.0)
-    assert weights["follows exit sign"] == pytest.approx((0.85 - 0.25) / 4)
-    ax = plots.plot_cue_weights(agent)
-    bars = ax.containers[0]
-    assert [b.get_height() for b in bars] == pytest.approx(list(weights.values()))
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["follows green", "follows exit sign"]
+def test_exit_probability_map_shows_each_decision_tiles_share(agent, deploy):
+    played = rollout(agent, deploy, seed=0)
+    by_tile = exit_probability_by_decision_tile(played)
+    assert by_tile
+    ax = plots.plot_exit_probability(played, deploy.levels[0].walls)
+    image = next(im for im in ax.images if im.get_gid() == "exit probability")
+    shown = np.ma.filled(image.get_array(), np.nan).ravel()
+    expected = np.full(deploy.n_tiles, np.nan)
+    for tile, (_, p) in by_tile.items():
+        expected[tile] = p
+    np.testing.assert_array_equal(shown, expected)
+    ax = plots.plot_exit_probability({5: (1, 0.5), 7: (4, 1.0)}, deploy.levels[0].walls, min_episodes=2)
+    shown = np.ma.filled(next(im for im in ax.images if im.get_gid() == "exit probability").get_array(), np.nan)
+    assert np.isnan(shown.ravel()[5]) and shown.ravel()[7] == 1.0
 
 
-def test_cue_weights_of_a_trained_agent_and_a_joint_table():
-    from gmg_teach import get_distribution
-
-    tables = compile_levels(get_distribution("train").levels(30, 5))
-    trained = train_q_learning(tables, Cues(), QLearningConfig(episodes=600), seed=0).agent
-    weights = plots.cue_weights(trained)
-    assert weights["follows green"] > weights["follows exit sign"] > 0  # the exit cue is misread 15%
-    joint = train_q_learning(tables, Cues(), QLearningConfig(episodes=300, table="joint"), seed=0).agent
-    with pytest.raises(ValueError, match="factored agent"):
-        plots.cue_weights(joint)
+# --- the learned goal --------------------------------------------------------------------------------------------
 
 
-# --- outcome bars, learning curves, alpha sweep ------------------------------------------------------------------
+def test_goal_weight_bars_are_the_weights_with_colours_named(agent):
+    ax = plots.plot_goal_weights(agent)
+    bars = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("weights:")}
+    weights = agent.goal.as_dict()
+    assert set(bars) == {f"weights:{f}" for f in FEATURE_NAMES}
+    for feature, value in weights.items():
+        assert bars[f"weights:{feature}"].get_height() == pytest.approx(value)
+    for colour in Colour:
+        assert to_hex(bars[f"weights:{colour.name.lower()}"].get_facecolor()).lower() == HEX[colour].lower()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "bluish\ngreen\n(G)" in labels and "exit sign\n(kind)" in labels
+    assert weights["green"] > weights["exit"] > 0  # colour is the salient feature: it takes the larger share
 
-RATES = {
-    "train": {"exit": 0.95, "green_apple": 0.0, "other_apple": 0.03, "none": 0.02},
-    "deploy": {"exit": 0.01, "green_apple": 0.93, "other_apple": 0.02, "none": 0.04},
-}
+
+def test_grouped_goal_weights_and_a_steered_goal(agent):
+    steered = agent.goal.steer(green=0.0, exit=1.0)
+    ax = plots.plot_goal_weights({"learned": agent, "steered": steered})
+    heights = {p.get_gid(): p.get_height() for p in ax.patches if p.get_gid()}
+    assert heights["steered:exit"] == 1.0 and heights["steered:green"] == 0.0
+    assert heights["learned:green"] == pytest.approx(agent.goal.as_dict()["green"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["learned", "steered"]
+    ax = plots.plot_goal_weights({"exit": 0.5, "green": 0.5})  # a plain {feature: weight}
+    assert {p.get_gid() for p in ax.patches if p.get_gid()} == {f"weights:{f}" for f in FEATURE_NAMES}
 
 
-def test_outcome_bars_equal_the_rates_with_their_intervals():
-    ci = {d: {o: (max(r - 0.02, 0), min(r + 0.03, 1)) for o, r in rates.items()} for d, rates in RATES.items()}
-    ax = plots.plot_outcomes(RATES, ci)
-    bars = {b.get_gid(): b for b in ax.patches if b.get_gid()}
-    assert len(bars) == 8
-    for dist, rates in RATES.items():
-        for outcome, rate in rates.items():
-            assert bars[f"{dist}:{outcome}"].get_height() == pytest.approx(rate)
-    errorbar = next(c for c in ax.containers if c.get_label() == "_ci exit")
-    segments = errorbar.lines[2][0].get_segments()
-    assert [tuple(s[:, 1]) for s in segments] == [pytest.approx(ci["train"]["exit"]), pytest.approx(ci["deploy"]["exit"])]
+# --- curves and bars -------------------------------------------------------------------------------------------
+
+
+def test_learning_curve_lines_are_the_rows():
+    rows = [{"episodes": 0, "moves": 0, "path_efficiency_median": 8.0, "navigation_efficiency_median": 8.0},
+            {"episodes": 10, "moves": 5000, "path_efficiency_median": None, "navigation_efficiency_median": 1.5},
+            {"episodes": 90, "moves": 9000, "path_efficiency_median": 1.0, "navigation_efficiency_median": 1.0}]
+    ax = plots.plot_learning_curve(rows, "path_efficiency")
+    lines = {line.get_gid(): line for line in ax.lines if line.get_gid()}
+    np.testing.assert_array_equal(lines["path_efficiency_median"].get_ydata(), [8.0, np.nan, 1.0])
+    np.testing.assert_array_equal(lines["navigation_efficiency_median"].get_xdata(), [0, 5000, 9000])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == [plots.OUTCOME_WORDS[o] for o in plots.OUTCOMES]
+    assert legend == ["the agent", "its map alone, aimed at the exit", "1 = the shortest path"]
+    ax = plots.plot_learning_curve(rows, "path_efficiency", x="episodes", legend="none")
+    assert list(ax.lines[0].get_xdata()) == [0, 10, 90] and ax.get_legend() is None
 
 
-def test_outcome_bars_read_the_experiment_layout():
-    summary = {d: {**r, "ci95": {o: [max(v - 0.01, 0), min(v + 0.01, 1)] for o, v in r.items()}, "per_seed": []}
-               for d, r in RATES.items()}
-    ax = plots.plot_outcomes(summary)
-    assert sum(1 for c in ax.containers if c.get_label().startswith("_ci ")) == 4
-
-
-def test_outcome_bars_explain_bad_input():
-    with pytest.raises(ValueError, match="not a rate"):
-        plots.plot_outcomes({"deploy": {"exit": 93}})
+def test_outcome_bars_are_the_rates_with_their_intervals():
+    rates = {"deploy": {"exit": 0.1, "green_apple": 0.9, "ci95": {"exit": (0.05, 0.2), "green_apple": (0.8, 0.95)}}}
+    ax = plots.plot_outcomes(rates)
+    heights = {p.get_gid(): p.get_height() for p in ax.patches if p.get_gid()}
+    assert heights == {"deploy:exit": 0.1, "deploy:green_apple": 0.9, "deploy:other_apple": 0.0, "deploy:none": 0.0}
     with pytest.raises(ValueError, match="does not contain the rate"):
-        plots.plot_outcomes({"deploy": {"exit": 0.5}}, ci={"deploy": {"exit": (0.05, 0.02)}})
-    with pytest.raises(ValueError, match="empty"):
-        plots.plot_outcomes({})
+        plots.plot_outcomes({"deploy": {"exit": 0.5, "ci95": {"exit": (0.1, 0.2)}}})
 
 
-def test_learning_curves_draw_each_column_against_episodes():
-    rows = [
-        {"episodes": 0, "held_out_exit": 0.05, "deploy_exit": 0.1, "deploy_green_apple": 0.0},
-        {"episodes": 250, "train_success": 0.6, "held_out_exit": 0.9, "deploy_exit": 0.0, "deploy_green_apple": 0.9},
-        {"episodes": 500, "train_success": 0.9, "held_out_exit": 1.0, "deploy_exit": 0.0, "deploy_green_apple": 1.0},
-    ]
-    ax = plots.plot_learning_curves(rows)
-    lines = {line.get_gid(): line for line in ax.lines}
-    assert set(lines) == {"train_success", "held_out_exit", "deploy_exit", "deploy_green_apple"}
-    assert list(lines["train_success"].get_xdata()) == [250, 500]
-    assert list(lines["deploy_green_apple"].get_ydata()) == [0.0, 0.9, 1.0]
-    assert len(ax.get_legend().get_texts()) == 4
-    with pytest.raises(ValueError, match="episodes"):
-        plots.plot_learning_curves([{"train_success": 1.0}])
+# --- accessibility -----------------------------------------------------------------------------------------------
 
 
-def test_alpha_sweep_sorted_with_bands():
-    rows = [{"alpha": a, "exit": e, "green_apple": 1 - e, "ci95": {"exit": [max(e - 0.1, 0), min(e + 0.1, 1)]}}
-            for a, e in ((0.2, 0.9), (0.0, 0.0), (0.01, 0.3))]
-    ax = plots.plot_alpha_sweep(rows)
-    lines = {line.get_gid(): line for line in ax.lines}
-    assert list(lines["exit"].get_xdata()) == [0.0, 0.01, 0.2]
-    assert list(lines["green_apple"].get_ydata()) == pytest.approx([1.0, 0.7, 0.1])
-    assert [c.get_gid() for c in ax.collections] == ["ci exit"]  # no band where no interval was given
-    assert ax.get_xscale() == "symlog"
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        plots.plot_alpha_sweep([{"alpha": 5, "exit": 0.5}])
+def test_palette_stays_distinguishable_under_red_green_colour_blindness():
+    for matrix in (None, PROTANOPIA):
+        distances = palette_under_colour_blindness() if matrix is None else palette_under_colour_blindness(matrix)
+        assert len(distances) == 6
+        assert min(distances.values()) > 10  # far above the just-noticeable 2.3
+        assert min(d for pair, d in distances.items() if "green" in pair) > 40  # green, the colour the lesson needs
+    grey = np.array([128.0, 128.0, 128.0])
+    np.testing.assert_allclose(simulate_deuteranopia(grey), grey, atol=1.5)  # greys look the same
+    assert lab_distance(RGB[Colour.GREEN], RGB[Colour.GREEN]) == 0.0
+    with pytest.raises(ValueError, match="0-255"):
+        simulate_deuteranopia([300, 0, 0])
+    with pytest.raises(ValueError, match="3x3"):
+        simulate_deuteranopia([0, 0, 0], np.eye(2))
 
 
-# --- the 2x2 figure ----------------------------------------------------------------------------------------------
+def test_every_object_drawn_has_both_a_shape_and_a_letter(deploy):
+    for lvl in deploy.levels[:10]:
+        ax = plots.plot_level(lvl, legend=False)
+        objects = [p for p in ax.patches if p.get_gid() == "object"]
+        letters = [t.get_text() for t in ax.texts if t.get_gid() == "object letter"]
+        assert len(objects) == len(letters) == len(lvl.objects)
+        assert [isinstance(p, Rectangle) for p in objects] == [o.kind == Kind.EXIT for o in lvl.objects]
+        plt.close(ax.figure)
 
 
-def test_two_by_two_places_cells_and_marks_the_dangerous_one(level):
-    to_green = [tile(level, 1, c) for c in (4, 3, 2, 1)]
-    to_exit = [tile(level, 1, c) for c in (4, 5, 6, 7)]
-    cells = {
-        "neither": {"level": level, "path": [tile(level, 1, 4)], "rates": {"none": 1.0}, "label": "blind",
-                    "capabilities": False, "goal": False},
-        "both": {"level": level, "path": to_exit, "rates": {"exit": 0.94}, "label": "diverse training",
-                 "capabilities": True, "goal": True},
-        "misgeneralization": {"level": level, "path": to_green, "rates": {"green_apple": 0.93},
-                              "label": "correlated training", "capabilities": True, "goal": False},
-        "goal only": {"level": level, "path": to_exit[:2], "rates": {"exit": 0.3}, "label": "slippery floor",
-                      "capabilities": False, "goal": True},
-    }
-    axes = plots.plot_two_by_two(cells)
-    assert axes.shape == (2, 2)
-    assert "both generalize" in axes[0, 0].get_title() and "diverse" in axes[0, 0].get_title()
-    assert "dangerous" in axes[0, 1].get_title() and "green apple: 0.93" in axes[0, 1].get_xlabel()
-    assert "slippery" in axes[1, 0].get_title() and "blind" in axes[1, 1].get_title()
-    assert axes[0, 1].spines["top"].get_linewidth() > axes[0, 0].spines["top"].get_linewidth()
-    ends = [line.get_gid() for line in axes[0, 1].lines if line.get_gid()]
-    assert ends == ["end green_apple"]
+# --- the package -------------------------------------------------------------------------------------------------
 
 
-def test_two_by_two_explains_bad_input(level):
-    cell = {"level": level, "path": [tile(level, 1, 4)], "rates": {}}
-    with pytest.raises(ValueError, match="four cells"):
-        plots.plot_two_by_two({"a": cell})
-    with pytest.raises(ValueError, match="same place"):
-        plots.plot_two_by_two({(True, True): cell, "b": {**cell, "capabilities": True, "goal": True},
-                               "c": cell, "d": cell})
-    with pytest.raises(ValueError, match="has no 'path'"):
-        plots.plot_two_by_two({k: {"level": level, "rates": {}} for k in "abcd"})
+def test_plots_package_imports_without_results_module(monkeypatch):
+    import gmg_teach
+
+    monkeypatch.setattr(gmg_teach, "plots", gmg_teach.plots)  # restored afterwards, like sys.modules
+    monkeypatch.setitem(sys.modules, "gmg_teach.plots.results", None)  # as if results.py did not exist
+    monkeypatch.delitem(sys.modules, "gmg_teach.plots")
+    fresh = importlib.import_module("gmg_teach.plots")
+    assert "plot_policy_field" in fresh.__all__ and callable(fresh.plot_value_map)
 
 
-# --- animation ----------------------------------------------------------------------------------------------------
-
-
-def test_episode_animation_has_one_frame_per_tile_and_saves_a_gif(level, tmp_path):
-    from PIL import Image
-
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_animation_moves_the_agent_along_the_path(level):
     from gmg_teach import animation
 
-    path = [tile(level, 1, c) for c in (4, 3, 2, 1)]
-    anim = animation.animate_episode(level, path, dpi=40)
-    assert len(list(anim.new_frame_seq())) == len(path)
-    anim._func(len(path) - 1)  # the last frame: the whole path, the end mark and the outcome in the title
-    ax = anim._fig.axes[0]
-    assert ax.get_title() == "step 3 of 3: reached a green apple"
-    html = anim.to_jshtml()
-    assert "<script" in html and "anim" in html
-    gif = animation.save_episode_gif(level, path, tmp_path / "episode.gif", interval_ms=100)
-    assert Image.open(gif).n_frames == len(path)
-
-
-# --- accessibility -------------------------------------------------------------------------------------------------
-
-
-def test_palette_stays_distinguishable_for_red_green_colour_blindness():
-    grey = np.array([128, 128, 128])
-    np.testing.assert_allclose(plots.simulate_deuteranopia(grey), grey, atol=1.0)  # greys are seen as greys
-    for matrix in (plots.DEUTERANOPIA, plots.PROTANOPIA):
-        distances = plots.palette_under_colour_blindness(matrix)
-        assert len(distances) == 6
-        # Green, the colour the lesson hinges on, stays far from every other object colour ...
-        assert min(d for pair, d in distances.items() if "green" in pair) > 40
-        # ... and every pair stays clearly apart (Delta E 2.3 is just noticeable; 15 is obvious side by side).
-        assert min(distances.values()) > 15
-    # Sanity check of the simulation: under deuteranopia red and green collapse, as they should.
-    assert plots.lab_distance(plots.simulate_deuteranopia([213, 94, 0]), plots.simulate_deuteranopia([0, 158, 115])) \
-        < plots.lab_distance([213, 94, 0], [0, 158, 115])
-    assert RGB[Colour.GREEN] == (0, 158, 115)
-
-
-def test_two_by_two_plots_the_experiment_output_as_it_is():
-    from gmg_teach.experiments import two_by_two
-
-    cells = two_by_two(seed=0, eval_levels=20)
-    axes = plots.plot_two_by_two(cells)
-    titles = " ".join(ax.get_title() for ax in axes.flat)
-    assert "the dangerous cell" in titles and "proxy learner, deploy levels" in axes[0, 1].get_title()
-    plt.close("all")
+    w = level.shape[1]
+    path = [1 * w + 4, 1 * w + 5, 1 * w + 6, 1 * w + 7]
+    anim = animation.animate_episode(level, path)
+    fig = anim._fig
+    ax = fig.axes[0]
+    agent = next(p for p in ax.patches if p.get_gid() == "agent")
+    start = agent.get_xy().copy()
+    anim._func(3)
+    np.testing.assert_allclose(agent.get_xy() - start, [[3, 0]] * len(start))
+    assert "reached the exit sign" in ax.get_title()
+    assert "<script" in animation.episode_html(level, path)
+    with pytest.raises(ValueError, match="interval_ms"):
+        animation.animate_episode(level, path, interval_ms=0)

@@ -1,0 +1,393 @@
+"""Figures of the results: the 2x2 table, the sweeps, the posteriors over goals, harm and steering.
+
+Every function draws data computed elsewhere (``experiments.py``, ``measure/``) and computes nothing of its own
+beyond layout. Each takes an optional ``ax`` (``axes`` for the 2x2 table), returns it, and never calls
+``plt.show()``. Colours are Okabe-Ito (``world/palette.py``) and every series is also told apart by a marker or a
+hatch and named in words, so no figure depends on seeing green:
+
+    exit           black, squares                 green apple    bluish green, discs
+    other apple    orange, triangles              nothing        grey, crosses
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Ellipse as EllipsePatch
+
+from ..agents.goal_model import GoalModel
+from ..measure.generalization import CAPABLE_SUCCESS, CELL_NAMES, OUTCOME_NAMES
+from ..measure.identifiability import covariance_ellipse, weight_contrasts
+from ..world.palette import HEX, Colour
+
+__all__ = [
+    "OUTCOME_STYLE", "plot_alpha_sweep", "plot_cell", "plot_goal_posterior", "plot_harm_by_distance",
+    "plot_salience_sweep", "plot_steering", "plot_sweep_weights", "plot_two_by_two", "plot_weight_posterior",
+]
+
+GREY = "#999999"
+OUTCOME_STYLE = {
+    "exit": {"colour": "black", "marker": "s", "hatch": "", "words": "exit (black, squares)"},
+    "green_apple": {"colour": HEX[Colour.GREEN], "marker": "o", "hatch": "//",
+                    "words": "green apple (bluish green, discs)"},
+    "other_apple": {"colour": HEX[Colour.ORANGE], "marker": "^", "hatch": "..",
+                    "words": "other apple (orange, triangles)"},
+    "none": {"colour": GREY, "marker": "x", "hatch": "xx", "words": "nothing (grey, crosses)"},
+}
+"""How each outcome is drawn everywhere: colour, marker, hatch, and the words a legend uses."""
+
+HYPOTHESIS_STYLE = {
+    "exit": OUTCOME_STYLE["exit"],
+    "green": {**OUTCOME_STYLE["green_apple"], "words": "anything green (bluish green)"},
+    "apple": {**OUTCOME_STYLE["other_apple"], "words": "any apple (orange)"},
+    "nothing": {**OUTCOME_STYLE["none"], "words": "nothing, R = 0 (grey)"},
+}
+
+
+def _get_ax(ax, figsize=(6, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _check_share(where: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not -1e-9 <= value <= 1 + 1e-9:
+        raise ValueError(f"{where} must be a share between 0 and 1; got {value!r}.")
+    return float(value)
+
+
+def _check_rows(rows, needed: Sequence[str], what: str) -> list:
+    if not isinstance(rows, Sequence) or not rows:
+        raise ValueError(f"{what} needs a non-empty list of rows; got {rows!r}.")
+    for i, row in enumerate(rows):
+        missing = [k for k in needed if k not in row]
+        if missing:
+            raise ValueError(f"{what}: row {i} has no {', '.join(missing)} (keys found: {', '.join(row)}).")
+    return list(rows)
+
+
+# --- the 2x2 table -------------------------------------------------------------------------------------------------
+
+_POSITION = {name: (0 if capable else 1, 0 if goal else 1) for (capable, goal), name in CELL_NAMES.items()}
+BEHAVIOUR_BARS = (("exit", "exit"), ("green\napple", "green_apple"), ("other\napple", "other_apple"))
+WEIGHT_BARS = (("kind:\nexit - apple", "kind"), ("colour: green\n- others", "colour"))
+
+
+def _check_cell(name: str, cell: Mapping) -> Mapping:
+    needed = ("agent", "shift", "cell", "revealed_goal_share", "success_at_revealed_goal", "path_efficiency_median",
+              "weights", "weights_agree_with_behaviour")
+    if not isinstance(cell, Mapping):
+        raise ValueError(f"Cell {name!r} must be a dict from experiments.two_by_two; got {type(cell).__name__}.")
+    missing = [k for k in needed if k not in cell]
+    if missing:
+        raise ValueError(f"Cell {name!r} has no {', '.join(missing)}: pass experiments.two_by_two(...) as it is.")
+    if cell["cell"] not in _POSITION:
+        raise ValueError(f"Cell {name!r} is classified {cell['cell']!r}, not one of {', '.join(_POSITION)}.")
+    return cell
+
+
+def plot_cell(cell: Mapping, ax=None, title: str | None = None):
+    """One cell of the 2x2 table: what the behaviour revealed (bars, left) beside the learned weights (bars, right).
+
+    Left: the revealed-goal share of the exit, the green apple and other apples, and how often the agent reached
+    its revealed goal (a dashed line marks the capability threshold). Right: the learned weights as the two
+    contrasts that decide behaviour (``measure.identifiability.weight_contrasts``), kind (exit minus apple) and
+    colour (green minus the other colours), in reward units. The title names the agent, the shift and the measured
+    cell; below the bars, the median path efficiency and how often the weights' favourite object was the revealed
+    goal.
+    """
+    cell = _check_cell(title or "cell", cell)
+    ax = _get_ax(ax, (5, 3.4))
+    shares = [_check_share(f"revealed_goal_share[{k!r}]", cell["revealed_goal_share"][k]) for _, k in BEHAVIOUR_BARS]
+    success = _check_share("success_at_revealed_goal", cell["success_at_revealed_goal"])
+    contrasts = weight_contrasts(cell["weights"])
+    weights = [contrasts[k] for _, k in WEIGHT_BARS]
+    x_behaviour = np.arange(len(BEHAVIOUR_BARS))
+    x_success = len(BEHAVIOUR_BARS) + 0.2
+    x_weights = x_success + 1.5 + np.arange(len(WEIGHT_BARS))
+    for x, value, (_, key) in zip(x_behaviour, shares, BEHAVIOUR_BARS):
+        style = OUTCOME_STYLE[key]
+        bar = ax.bar(x, value, 0.7, color=style["colour"], hatch=style["hatch"], edgecolor="black",
+                     gid=f"behaviour {key}")
+        ax.bar_label(bar, fmt="%.2f", fontsize=8)
+    bar = ax.bar(x_success, success, 0.7, color="white", edgecolor="black", hatch="\\\\", gid="behaviour success")
+    ax.bar_label(bar, fmt="%.2f", fontsize=8)
+    ax.plot([x_success - 0.45, x_success + 0.45], [CAPABLE_SUCCESS] * 2, "k--", lw=1, gid="success threshold")
+    for x, value, (_, key) in zip(x_weights, weights, WEIGHT_BARS):
+        style = OUTCOME_STYLE["exit" if key == "kind" else "green_apple"]
+        bar = ax.bar(x, value, 0.7, color="white", edgecolor=style["colour"], linewidth=2, hatch=style["hatch"],
+                     gid=f"weight {key}")
+        ax.bar_label(bar, fmt="%+.2f", fontsize=8)
+    ax.axvline(x_success + 0.75, color=GREY, lw=0.8)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks([*x_behaviour, x_success, *x_weights],
+                  [label for label, _ in BEHAVIOUR_BARS] + ["reached\nrevealed\ngoal"]
+                  + [label for label, _ in WEIGHT_BARS], fontsize=7)
+    low = min(0.0, *weights)
+    ax.set_ylim(low - 0.1 if low < 0 else 0, 1.3)
+    ax.set_ylabel("share of episodes  |  weight", fontsize=8)
+    for x, words in ((np.mean([*x_behaviour, x_success]), "behaviour: revealed goal"),
+                     (np.mean(x_weights), "learned weights")):
+        ax.text(x, 1.24, words, ha="center", va="center", fontsize=8, fontstyle="italic")
+    eff = cell["path_efficiency_median"]
+    ax.set_xlabel(f"median path efficiency {'-' if eff is None else f'{eff:.2f}'}; the weights' favourite object "
+                  f"is the revealed goal on {cell['weights_agree_with_behaviour']:.0%} of levels", fontsize=7)
+    agent = str(cell["agent"]).replace("_", " ")
+    ax.set_title(title or f"{agent}, {cell['shift']}\nmeasured: {cell['cell']}", fontsize=9)
+    return ax
+
+
+def plot_two_by_two(cells: Mapping[str, Mapping], axes=None):
+    """The capabilities x goals table from ``experiments.two_by_two(...)`` as it is.
+
+    Each cell is placed by its *measured* classification (rows: do capabilities generalize; columns: does the goal
+    generalize) and drawn by :func:`plot_cell`. ``axes``: a 2x2 array of Axes (default: a new figure). Two cells
+    measured into the same position is refused, since the table could not show both.
+    """
+    if not isinstance(cells, Mapping) or not cells:
+        raise ValueError("plot_two_by_two needs the dict returned by experiments.two_by_two(...).")
+    placed: dict[tuple[int, int], str] = {}
+    for name, cell in cells.items():
+        where = _POSITION[_check_cell(name, cell)["cell"]]
+        if where in placed:
+            raise ValueError(f"{placed[where]!r} and {name!r} were both measured as {cell['cell']!r}; the table has "
+                             "one place for each. Draw them one by one with plot_cell.")
+        placed[where] = name
+    if axes is None:
+        _, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained", sharey=True)
+    axes = np.asarray(axes)
+    if axes.shape != (2, 2):
+        raise ValueError(f"axes must be a 2x2 array of Axes; got shape {axes.shape}.")
+    for (row, col), name in placed.items():
+        plot_cell(cells[name], axes[row, col])
+    for (row, col), ax in np.ndenumerate(axes):
+        if (row, col) not in placed:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, "no agent measured here", ha="center", transform=ax.transAxes)
+    for col, words in enumerate(("goal generalizes: YES", "goal generalizes: NO")):
+        axes[0, col].annotate(words, (0.5, 1.22), xycoords="axes fraction", ha="center", fontsize=11,
+                              fontweight="bold")
+    for row, words in enumerate(("capabilities\ngeneralize: YES", "capabilities\ngeneralize: NO")):
+        axes[row, 0].annotate(words, (-0.22, 0.5), xycoords="axes fraction", ha="center", va="center",
+                              rotation=90, fontsize=11, fontweight="bold")
+    return axes
+
+
+# --- sweeps --------------------------------------------------------------------------------------------------------
+
+
+def _spread(ax, xs, rows, outcome, label_seeds: bool):
+    style = OUTCOME_STYLE[outcome]
+    means = [_check_share(f"{outcome} rate", r[outcome]) for r in rows]
+    ax.plot(xs, means, "-", marker=style["marker"], color=style["colour"], label=f"{style['words']}, mean",
+            gid=f"mean {outcome}")
+    if all("ci95" in r for r in rows):
+        low, high = zip(*(r["ci95"][outcome] for r in rows))
+        ax.fill_between(xs, low, high, color=style["colour"], alpha=0.15, lw=0, gid=f"ci {outcome}")
+    if all("per_seed" in r for r in rows):
+        seed_x = [x for x, r in zip(xs, rows) for _ in r["per_seed"]]
+        seed_y = [s[outcome] for r in rows for s in r["per_seed"]]
+        ax.scatter(seed_x, seed_y, s=14, marker=style["marker"], facecolor="none", edgecolor=style["colour"],
+                   alpha=0.8, label=f"{style['words'].split(' (')[0]}, each training seed" if label_seeds else None,
+                   gid=f"seeds {outcome}")
+
+
+def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] = ("exit", "green_apple"),
+                     title: str | None = "Proxy learner trained with a few distinguishing levels"):
+    """Deploy outcome rates against alpha (``experiments.alpha_sweep`` rows): the mean over training seeds (line),
+    the 95% interval (band) and every seed (open markers).
+
+    The x axis is linear near 0 and logarithmic above the smallest positive alpha, with one tick per alpha swept,
+    labelled in percent so the labels stay short.
+    """
+    rows = _check_rows(rows, ("alpha", *outcomes), "plot_alpha_sweep")
+    rows = sorted(rows, key=lambda r: r["alpha"])
+    ax = _get_ax(ax, (6.5, 4))
+    alphas = [float(r["alpha"]) for r in rows]
+    for outcome in outcomes:
+        _spread(ax, alphas, rows, outcome, label_seeds=True)
+    positive = [a for a in alphas if a > 0]
+    if positive:
+        ax.set_xscale("symlog", linthresh=min(positive), linscale=0.4)
+    ax.set_xticks(alphas, [f"{100 * a:g}" for a in alphas])
+    ax.minorticks_off()
+    ax.set_xlabel("alpha: distinguishing levels in training (%)")
+    ax.set_ylabel("share of deploy episodes")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=7, frameon=False, loc="center right")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_salience_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] = ("exit", "green_apple"),
+                        title: str | None = "Same data, different inductive bias"):
+    """Deploy outcome rates against the colour's salience relative to the kind's (``experiments.salience_sweep``
+    rows), mean, 95% interval and every seed; a dotted line marks equal salience."""
+    rows = _check_rows(rows, ("colour_salience", "kind_salience", *outcomes), "plot_salience_sweep")
+    rows = sorted(rows, key=lambda r: r["colour_salience"] / r["kind_salience"])
+    ax = _get_ax(ax, (6.5, 4))
+    ratio = [float(r["colour_salience"]) / float(r["kind_salience"]) for r in rows]
+    for outcome in outcomes:
+        _spread(ax, ratio, rows, outcome, label_seeds=True)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ratio, [f"{x:g}" for x in ratio])
+    ax.minorticks_off()
+    ax.axvline(1.0, color=GREY, ls=":", lw=1, gid="equal salience")
+    ax.set_xlabel("colour salience / kind salience")
+    ax.set_ylabel("share of deploy episodes")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=7, frameon=False, loc="center right")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_sweep_weights(rows: Sequence[Mapping], x: str, ax=None, title: str | None = "What the agent believes"):
+    """The learned weights' two contrasts (``measure.identifiability.weight_contrasts`` of the mean weights over
+    seeds, reward units) against a sweep's ``x`` (``"alpha"`` or ``"colour_salience"``): kind (exit minus apple)
+    and colour (green minus the other colours)."""
+    rows = _check_rows(rows, (x, "weights"), "plot_sweep_weights")
+    rows = sorted(rows, key=lambda r: r[x])
+    ax = _get_ax(ax, (6.5, 4))
+    xs = [float(r[x]) for r in rows]
+    contrasts = [weight_contrasts(r["weights"]) for r in rows]
+    for key, words, outcome in (("kind", "kind contrast: exit minus apple (black)", "exit"),
+                                ("colour", "colour contrast: green minus other colours (bluish green)", "green_apple")):
+        style = OUTCOME_STYLE[outcome]
+        ax.plot(xs, [c[key] for c in contrasts], "--", marker=style["marker"], color=style["colour"], label=words,
+                gid=f"contrast {key}")
+    if x == "alpha":
+        positive = [a for a in xs if a > 0]
+        if positive:
+            ax.set_xscale("symlog", linthresh=min(positive), linscale=0.4)
+        ax.set_xticks(xs, [f"{100 * a:g}" for a in xs])
+        ax.set_xlabel("alpha: distinguishing levels in training (%)")
+    else:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [f"{v:g}" for v in xs])
+        ax.set_xlabel(x.replace("_", " ") + (" / kind salience" if x == "colour_salience" else ""))
+    ax.minorticks_off()
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylabel("learned contrast (reward units)")
+    ax.legend(fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+# --- posteriors ------------------------------------------------------------------------------------------------------
+
+
+def plot_weight_posterior(goal: GoalModel, ax=None, label: str | None = None, colour: str = "black",
+                          n_sigmas: Sequence[float] = (1.0, 2.0), constraint: bool = True,
+                          title: str | None = None):
+    """The goal model's posterior over the two numbers that decide behaviour (``GoalModel.contrasts``): the kind
+    contrast (exit minus apple) and the colour contrast (green minus the other colours), in reward units.
+
+    Drawn as ellipses of 1 and 2 standard deviations around the posterior mean (a cross). With ``constraint``, the
+    dotted line ``kind + colour = 1`` is what ``train`` data pin down (a green exit is worth 1 more than a
+    non-green apple). Call it again on the same ``ax`` to overlay another goal model.
+    """
+    if not isinstance(goal, GoalModel):
+        raise ValueError(f"plot_weight_posterior needs a GoalModel (an agent's .goal); got {type(goal).__name__}.")
+    ax = _get_ax(ax, (5, 5))
+    mean, cov = goal.contrasts()
+    for k, n_sigma in enumerate(sorted(n_sigmas)):
+        e = covariance_ellipse(mean, cov, n_sigma)
+        ax.add_patch(EllipsePatch(tuple(e.centre), e.width, e.height, angle=e.angle, facecolor=colour,
+                                  alpha=0.18 if k == 0 else 0.08, edgecolor=colour, lw=1.2,
+                                  ls="-" if k == 0 else "--", gid=f"posterior {n_sigma:g} sigma {label or ''}"))
+    ax.plot(*mean, "+", color=colour, ms=12, mew=2, label=label, gid=f"posterior mean {label or ''}")
+    if constraint and not any(line.get_gid() == "train constraint" for line in ax.lines):
+        ts = np.linspace(-1.5, 2.5, 2)
+        ax.plot(ts, 1 - ts, ":", color=GREY, lw=1.2, label="train data pin down: kind + colour = 1",
+                gid="train constraint")
+    ax.set_xlim(-1.2, 2.2)
+    ax.set_ylim(-1.2, 2.2)
+    ax.set_aspect("equal")
+    ax.axhline(0, color=GREY, lw=0.5)
+    ax.axvline(0, color=GREY, lw=0.5)
+    ax.set_xlabel("kind contrast: exit minus apple (reward)")
+    ax.set_ylabel("colour contrast: green minus other colours (reward)")
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_goal_posterior(posterior: Mapping[str, float], ax=None, title: str | None = None):
+    """Bars of a posterior over named goal hypotheses (``measure.revealed.goal_posterior``): exit, green, apple,
+    nothing (R = 0)."""
+    if not isinstance(posterior, Mapping) or not posterior:
+        raise ValueError("plot_goal_posterior needs a dict {hypothesis: probability}, from goal_posterior(...).")
+    values = [_check_share(f"posterior[{k!r}]", v) for k, v in posterior.items()]
+    if abs(sum(values) - 1) > 1e-3:
+        raise ValueError(f"A posterior sums to 1; these values sum to {sum(values):.3f}.")
+    ax = _get_ax(ax, (4.5, 3.2))
+    names = list(posterior)
+    for x, (name, value) in enumerate(zip(names, values)):
+        style = HYPOTHESIS_STYLE.get(name, {"colour": "white", "hatch": "", "words": name})
+        bar = ax.bar(x, value, 0.7, color=style["colour"], hatch=style["hatch"], edgecolor="black",
+                     gid=f"hypothesis {name}")
+        ax.bar_label(bar, fmt="%.2f", fontsize=8)
+    ax.set_xticks(range(len(names)), [HYPOTHESIS_STYLE.get(n, {"words": n})["words"].replace(" (", "\n(")
+                                      for n in names], fontsize=7)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("posterior probability")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+# --- harm and steering -------------------------------------------------------------------------------------------------
+
+_LINE_STYLES = ("-", "--", "-.", ":")
+
+
+def plot_harm_by_distance(series: Mapping[str, Sequence[Mapping]], ax=None,
+                          title: str | None = "How often each agent reaches the hazard"):
+    """Harm rate per band of hazard distance (``measure.harm.harm_by_distance`` rows), one line per named series
+    (for example one per cell of the 2x2 table). Bands with no episodes are left out."""
+    if not isinstance(series, Mapping) or not series:
+        raise ValueError("plot_harm_by_distance needs a dict {name: harm_by_distance rows}.")
+    ax = _get_ax(ax, (6.5, 4))
+    markers = ("o", "s", "^", "D", "v", "P")
+    for k, (name, rows) in enumerate(series.items()):
+        rows = [r for r in _check_rows(rows, ("low", "high", "harm"), f"plot_harm_by_distance[{name!r}]")
+                if r["harm"] is not None]
+        mid = [(r["low"] + r["high"]) / 2 for r in rows]
+        ax.plot(mid, [_check_share("harm", r["harm"]) for r in rows], _LINE_STYLES[k % 4],
+                marker=markers[k % len(markers)], color="black", label=name, gid=f"harm {name}")
+    ax.set_xlabel("maze distance from the start to the hazard (steps)")
+    ax.set_ylabel("share of episodes ending on the hazard")
+    ax.set_ylim(-0.03, 1.05)
+    ax.legend(fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_steering(rows: Sequence[Mapping], ax=None, feature: str = "green",
+                  outcomes: Sequence[str] = ("exit", "green_apple"), title: str | None = "Steering by editing one weight"):
+    """Outcome rates against a hand-set goal weight (``measure.identifiability.steering_sweep`` rows)."""
+    rows = _check_rows(rows, ("weight", *outcomes), "plot_steering")
+    ax = _get_ax(ax, (6, 4))
+    xs = [float(r["weight"]) for r in rows]
+    for outcome in outcomes:
+        style = OUTCOME_STYLE[outcome]
+        ax.plot(xs, [_check_share(outcome, r[outcome]) for r in rows], "-", marker=style["marker"],
+                color=style["colour"], label=style["words"], gid=f"steer {outcome}")
+    ax.set_xlabel(f"hand-set weight of '{feature}' (reward units)")
+    ax.set_ylabel("share of deploy episodes")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+assert set(OUTCOME_STYLE) >= set(OUTCOME_NAMES)
