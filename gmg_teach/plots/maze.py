@@ -20,6 +20,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Polygon, Rectangle
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..agents.goal_model import FEATURE_NAMES, GoalModel
 from ..agents.navigation import NavigationValues
@@ -614,7 +615,12 @@ def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficienc
         ax.set_ylim(-0.02, 1.02)
     positive = xs[xs > 0]
     if positive.size and positive.max() / positive.min() > 100:  # a long run: stretch the start
-        ax.set_xscale("symlog", linthresh=float(positive.min()), linscale=0.5)
+        threshold = float(positive.min())
+        ax.set_xscale("symlog", linthresh=threshold, linscale=0.5)
+        ax.set_xlim(0, float(positive.max()) * 1.15)
+        decades = range(int(np.ceil(np.log10(threshold))), int(np.floor(np.log10(positive.max()))) + 1)
+        ax.xaxis.set_major_locator(FixedLocator([0.0] + [10.0 ** d for d in decades]))
+        ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(CURVE_X_LABELS[x])
     ax.set_ylabel(CURVE_Y_LABELS[quantity])
     ax.set_title(title or {"path_efficiency": "Path efficiency on held-out episodes", "success": "Success on "
