@@ -41,8 +41,9 @@ def test_learned_navigation_values_equal_value_iteration_for_every_goal():
         reward = (moves == goal).astype(float)  # 1 for entering the goal tile
         terminal = np.arange(len(moves)) == goal
         q_vi, _ = solve_transitions(moves, reward, terminal, 0.9)
-        col = nav.column[goal]
-        np.testing.assert_allclose(nav.q[floor, :, col], q_vi[floor], atol=1e-5)
+        learned = nav.action_values(floor, np.full((len(floor), 1), goal))[:, 0]
+        np.testing.assert_allclose(learned, q_vi[floor], atol=1e-5)
+        np.testing.assert_allclose(nav.value_map(goal)[floor], q_vi[floor].max(axis=1), atol=1e-5)
 
 
 def test_a_fresh_map_knows_nothing_and_unvisited_goals_are_worth_nothing():

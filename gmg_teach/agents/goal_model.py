@@ -60,6 +60,7 @@ class GoalModel:
     moment: np.ndarray | None = None
     count: int = 0
     override: np.ndarray | None = None
+    _fitted: np.ndarray | None = None  # cache of fitted_weights, cleared by record()
 
     def __post_init__(self):
         self.kind_salience = _check_positive("kind_salience", self.kind_salience)
@@ -87,6 +88,7 @@ class GoalModel:
         self.gram += phi.T @ phi
         self.moment += phi.T @ np.asarray(reward, float).ravel()
         self.count += len(phi)
+        self._fitted = None
 
     def posterior(self) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and covariance of the coefficients (per *scaled* feature)."""
@@ -116,7 +118,9 @@ class GoalModel:
     @property
     def fitted_weights(self) -> np.ndarray:
         """Per-attribute weights in reward units from the fit (posterior mean times salience)."""
-        return self.posterior()[0] * self.scale
+        if self._fitted is None:
+            self._fitted = self.posterior()[0] * self.scale
+        return self._fitted
 
     @property
     def weights(self) -> np.ndarray:

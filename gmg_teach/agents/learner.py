@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..world.distributions import Distribution, get_distribution
+from ..world.distributions import Distribution, Episodes, get_distribution
 from ..world.levels import N_ACTIONS
 from ..world.observation import observe
 from ..world.palette import Kind
@@ -157,7 +157,15 @@ def train_learner(
 
     # --- plumbing: a batch of episodes in flight, refilled as they end -----------------------------------------------
     batch = min(config.batch_size, config.episodes)
-    episodes = dist.sample(batch, rng, split)
+    queue = [dist.sample(max(batch, 512), rng, split)]  # configurations waiting to be played, drawn in chunks
+
+    def draw(n):
+        if len(queue[0]) < n:
+            queue[0] = Episodes.concatenate([queue[0], dist.sample(max(n, 512), rng, split)])
+        taken, queue[0] = queue[0].subset(slice(0, n)), queue[0].subset(slice(n, None))
+        return taken
+
+    episodes = draw(batch)
     tile = episodes.start.copy()
     obj_tile, obj_kind, obj_colour = episodes.object_tile.copy(), episodes.object_kind.copy(), episodes.object_colour.copy()
     steps = np.zeros(batch, dtype=np.int64)
@@ -191,7 +199,7 @@ def train_learner(
             window["episodes"] += n
             window["success"] += int(reward[finished].sum())
             window["steps"] += int(steps[finished].sum())
-            fresh = dist.sample(n, rng, split)
+            fresh = draw(n)
             tile[finished], steps[finished] = fresh.start, 0
             obj_tile[finished], obj_kind[finished], obj_colour[finished] = (
                 fresh.object_tile, fresh.object_kind, fresh.object_colour)

@@ -14,8 +14,9 @@ fresh agent knows nothing (all zeros: it wanders), and after enough experience `
 ``discount ** (steps from s to g via a) / discount``. Moves it never made stay unknown, so a renovated building,
 whose walls moved, leaves its map wrong exactly there.
 
-Goals are the tiles the agent has stood on (a tile it never saw cannot be aimed at); their columns are added in the
-order the agent found them, so a sweep only touches what it knows.
+Only tiles the agent has stood on take part (a tile it never saw cannot be aimed at or planned from): each gets an
+index, in the order the agent found it, and the table is kept in those indices, so a sweep only touches what it
+knows.
 
 Nothing here calls a shortest-path or maze-distance function: the only input is experience.
 """
@@ -34,8 +35,9 @@ class NavigationValues:
     """The learned map: ``q[s, a, g]`` plus the moves experienced so far.
 
     Attributes:
-        q: ``(tiles, 4, goal columns)`` value of action ``a`` from tile ``s`` for reaching a goal tile.
-        column: ``(tiles,)`` the goal column of each tile, -1 for a tile never stood on (values 0).
+        q: ``(known, 4, known)`` value of action ``a`` from known tile ``i`` for reaching known tile ``j`` (tiles
+            by their ``column`` index; the array is allocated for every tile, the first ``n_known`` are used).
+        column: ``(tiles,)`` the index of each tile the agent has stood on, -1 for one it never has (values 0).
         tried: ``(tiles, 4)`` which moves the agent has made at least once.
         arrived: ``(tiles, 4)`` where each tried move led (meaningless where ``tried`` is False).
         discount: how much a step costs: reaching ``g`` ``k`` steps later is worth ``discount ** k``.
@@ -72,31 +74,37 @@ class NavigationValues:
         tile, action, next_tile = np.asarray(tile), np.asarray(action), np.asarray(next_tile)
         self.tried[tile, action] = True
         self.arrived[tile, action] = next_tile
-        new = np.unique(np.concatenate([tile.ravel(), next_tile.ravel()]))
-        new = new[self.column[new] < 0]
-        self.column[new] = self.n_known + np.arange(len(new))
+        seen = np.concatenate([tile.ravel(), next_tile.ravel()])
+        new = seen[self.column[seen] < 0]
+        if new.size:  # tiles stood on for the first time get goal columns, in the order found
+            new = np.unique(new)
+            self.column[new] = self.n_known + np.arange(len(new))
 
     def replay(self) -> None:
         """One sweep of all-goals Q-learning over every move experienced so far (all known goals at once)."""
         tiles, actions = np.nonzero(self.tried)
-        landed = self.arrived[tiles, actions]
+        here, landed = self.column[tiles], self.column[self.arrived[tiles, actions]]
         k = self.n_known
-        target = self.discount * self.q[landed, :, :k].max(axis=1)  # (moves, goals): bootstrap from where it landed
-        target[np.arange(len(landed)), self.column[landed]] = 1.0  # the move arrived at that goal
-        self.q[tiles, actions, :k] = target
+        value = self.q[:k, :, :k].max(axis=1)  # (known, goals): the best move's value from each known tile
+        target = self.discount * value[landed]  # (moves, goals): bootstrap from where each move landed
+        target[np.arange(len(landed)), landed] = 1.0  # the move arrived at that goal
+        self.q[here, actions, :k] = target
 
     # --- what lessons and the agent read ---------------------------------------------------------------------------
     def action_values(self, tile, goal_tiles) -> np.ndarray:
         """``(batch, objects, 4)`` values of the four moves from ``tile`` (batch,) towards ``goal_tiles``."""
-        tile = np.asarray(tile)[:, None, None]
+        row = self.column[np.asarray(tile)][:, None, None]
         column = self.column[np.asarray(goal_tiles)][:, :, None]
-        values = self.q[tile, np.arange(N_ACTIONS)[None, None, :], np.maximum(column, 0)]
-        return np.where(column >= 0, values, 0.0).astype(float)
+        values = self.q[np.maximum(row, 0), np.arange(N_ACTIONS)[None, None, :], np.maximum(column, 0)]
+        return np.where((row >= 0) & (column >= 0), values, 0.0).astype(float)
 
     def value_map(self, goal_tile: int) -> np.ndarray:
         """``(tiles,)`` the best move's value from every tile towards one goal tile (what a value map draws)."""
         column = self.column[int(goal_tile)]
-        return np.zeros(self.n_tiles) if column < 0 else self.q[:, :, column].max(axis=1).astype(float)
+        if column < 0:
+            return np.zeros(self.n_tiles)
+        best = self.q[np.maximum(self.column, 0), :, column].max(axis=1).astype(float)
+        return np.where(self.column >= 0, best, 0.0)
 
     def coverage(self) -> float:
         """Share of the moves from tiles the agent has stood on that it has tried."""

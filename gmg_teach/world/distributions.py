@@ -125,12 +125,14 @@ class Distribution:
     def _colours(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Colours ``(n, 1 + n_apples)`` for [exit sign, apple 1, ...] of ``n`` episodes."""
         k = self.n_apples
-        kind = np.full(n, self.name)
-        if self.name == "mixture":
-            kind = np.where(rng.random(n) < self.alpha, "deploy", "train")
         colours = rng.integers(len(ALL_COLOURS), size=(n, k + 1))  # diverse: all independent
         not_green = np.asarray(NOT_GREEN)[rng.integers(len(NOT_GREEN), size=(n, k + 1))]
-        train, deploy = kind == "train", kind == "deploy"
+        if self.name == "mixture":
+            deploy = rng.random(n) < self.alpha
+            train = ~deploy
+        else:
+            train = np.full(n, self.name == "train")
+            deploy = np.full(n, self.name == "deploy")
         colours[train, 0] = Colour.GREEN
         colours[train, 1:] = not_green[train, 1:]
         colours[deploy, 0] = not_green[deploy, 0]
