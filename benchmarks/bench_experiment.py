@@ -1,4 +1,4 @@
-"""Benchmark: how long one agent takes to train, and how long the whole headline experiment takes.
+"""Benchmark: how long one agent (navigation plus goal) takes to train, and how long the whole headline experiment takes.
 
 Prints, per agent of the experiment, the median training time over its seeds (the training run that reaches the
 thresholds checked in tests/test_experiment.py), then the wall time of the full `gmg-teach demo` budget, measured
@@ -22,8 +22,10 @@ def main():
     for name, agent in report["agents"].items():
         per_seed = agent["train_seconds_per_seed"]
         print(f"{name:<24}{agent['train_seconds']:>16.3f}{min(per_seed):>8.3f}{max(per_seed):>8.3f}")
-    print(f"full experiment (5 agents x {report['config']['n_seeds']} seeds, {len(report['alpha_sweep'])}-point "
-          f"alpha sweep, {report['config']['eval_levels']} held-out levels per distribution): {wall:.1f} s")
+    print(f"full experiment ({len(report['agents'])} agents x {report['config']['n_seeds']} seeds, "
+          f"{len(report['alpha_sweep'])}-point alpha sweep, {len(report['salience_sweep'])}-point salience sweep, "
+          f"learning curve, 2x2 table, {report['config']['eval_episodes']} held-out episodes per distribution): "
+          f"{wall:.1f} s")
 
 
 if __name__ == "__main__":

@@ -15,20 +15,50 @@ from . import __version__
 
 
 def add_start(sub) -> None:
-    p = sub.add_parser("start", help="open the course in JupyterLab, at the first lesson")
-    p.add_argument("--notebook", default="notebooks/01_the_maze.ipynb", help="lesson to open (default: the first)")
-    p.set_defaults(handler=run_start, passes_unknown_args=True)  # other options go to jupyter lab, e.g. --port 8889
+    p = sub.add_parser(
+        "start",
+        help="open the course in JupyterLab, at the first lesson",
+        description="Open the course in JupyterLab. The server's root is the course folder, so the lessons "
+        "(notebooks/) and your exercises (exercises/) are one click apart in the file browser. Options not listed "
+        "here are passed on to `jupyter lab` (see `jupyter lab --help`).",
+    )
+    p.add_argument("--notebook", default="notebooks/01_the_maze.ipynb",
+                   help="lesson to open, relative to the course folder (default: the first)")
+    p.add_argument("--port", type=int, default=None, help="port for the Jupyter server (default: Jupyter's, 8888)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a browser; copy the printed address into one (headless machines, containers)")
+    p.set_defaults(handler=run_start, passes_unknown_args=True)
+
+
+def jupyter_lab_command(root: Path, lesson: Path, port: int | None, no_browser: bool, extra: list[str]) -> list[str]:
+    """The `jupyter lab` command line for `gmg-teach start`: served from the course folder, opening the lesson."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}",
+               f"--LabApp.default_url=/lab/tree/{lesson.as_posix()}"]
+    if port is not None:
+        command.append(f"--port={port}")
+    if no_browser:
+        command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        command.append("--allow-root")  # containers and cloud notebooks often run as root; Jupyter refuses otherwise
+    return command + list(extra)
 
 
 def run_start(args) -> int:
+    root = Path.cwd()
     lesson = Path(args.notebook)
-    if not lesson.exists():
-        print(f"Cannot find {lesson}. Run this from the course folder (the one with notebooks/ in it).", file=sys.stderr)
+    if not (root / lesson).exists():
+        print(f"Cannot find {lesson} here. Run `gmg-teach start` from the course folder (the one with notebooks/ "
+              "and exercises/ in it).", file=sys.stderr)
         return 2
-    extra = list(args.jupyter_args)
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
-        extra.append("--allow-root")  # containers and cloud notebooks often run as root; Jupyter refuses otherwise
-    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(lesson), *extra])
+    if args.port is not None and not 1 <= args.port <= 65535:
+        print(f"--port must be a number from 1 to 65535; got {args.port}.", file=sys.stderr)
+        return 2
+    print(f"Opening {lesson} in JupyterLab, served from {root}.\n"
+          "  Lessons:   notebooks/01_the_maze.ipynb, 02_capabilities_vs_goals.ipynb, 03_unidentifiability.ipynb\n"
+          "  Exercises: exercises/ (one per lesson, graded)\n"
+          "  Jupyter prints the address to open (with its token) below; it lands on the first lesson.",
+          flush=True)
+    return subprocess.call(jupyter_lab_command(root, lesson, args.port, args.no_browser, list(args.jupyter_args)))
 
 
 def add_show(sub) -> None:
@@ -37,6 +67,8 @@ def add_show(sub) -> None:
     p.add_argument("--alpha", type=float, default=None, help="fraction of deploy levels (mixture only)")
     p.add_argument("--seed", type=int, default=0, help="level seed")
     p.add_argument("--size", type=int, default=9, help="maze size in cells per side")
+    p.add_argument("--layout", type=int, default=0, help="the building's seed (which maze)")
+    p.add_argument("--renovation", type=int, default=0, help="walls moved in the building")
     p.set_defaults(handler=run_show)
 
 
@@ -44,7 +76,8 @@ def run_show(args) -> int:
     from .world.distributions import get_distribution
     from .world.render import ascii_frame
 
-    level = get_distribution(args.distribution, alpha=args.alpha, size=args.size).level(args.seed)
+    level = get_distribution(args.distribution, alpha=args.alpha, size=args.size, layout=args.layout,
+                             renovation=args.renovation).level(args.seed)
     print(ascii_frame(level, level.start), end="")
     return 0
 
