@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.patches import Ellipse as EllipsePatch
 
 from ..agents.goal_model import GoalModel
-from ..measure.generalization import CAPABLE_SUCCESS, CELL_NAMES, OUTCOME_NAMES
+from ..measure.generalization import CAPABLE_SUCCESS, CELL_NAMES
 from ..measure.identifiability import covariance_ellipse, weight_contrasts
 from ..world.palette import HEX, Colour
 
@@ -389,5 +389,3 @@ def plot_steering(rows: Sequence[Mapping], ax=None, feature: str = "green",
         ax.set_title(title, fontsize=10)
     return ax
 
-
-assert set(OUTCOME_STYLE) >= set(OUTCOME_NAMES)
