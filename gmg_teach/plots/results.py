@@ -39,10 +39,10 @@ OUTCOME_STYLE = {
 """How each outcome is drawn everywhere: colour, marker, hatch, and the words a legend uses."""
 
 HYPOTHESIS_STYLE = {
-    "exit": OUTCOME_STYLE["exit"],
-    "green": {**OUTCOME_STYLE["green_apple"], "words": "anything green (bluish green)"},
-    "apple": {**OUTCOME_STYLE["other_apple"], "words": "any apple (orange)"},
-    "nothing": {**OUTCOME_STYLE["none"], "words": "nothing, R = 0 (grey)"},
+    "exit": {**OUTCOME_STYLE["exit"], "words": "the exit (black, plain)"},
+    "green": {**OUTCOME_STYLE["green_apple"], "words": "anything green (bluish green, stripes)"},
+    "apple": {**OUTCOME_STYLE["other_apple"], "words": "any apple (orange, dots)"},
+    "nothing": {**OUTCOME_STYLE["none"], "words": "nothing, R = 0 (grey, crosses)"},
 }
 
 
