@@ -34,6 +34,7 @@ def test_lesson_committed_without_outputs(lesson):
                       "jupyter nbconvert --clear-output --inplace " + str(lesson.relative_to(ROOT))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_runs_with_nbval(lesson, tmp_path):
     env = dict(os.environ, GMG_TEACH_FAST="1", MPLBACKEND="Agg")
@@ -43,6 +44,7 @@ def test_lesson_runs_with_nbval(lesson, tmp_path):
     assert done.returncode == 0, f"{lesson.name} failed under nbval:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
 
 
+@pytest.mark.slow
 def test_export_html_writes_an_executed_copy_and_leaves_the_lesson_alone(tmp_path):
     from gmg_teach.export import export_lesson
 
