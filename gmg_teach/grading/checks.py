@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import pickle
+import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -103,7 +104,12 @@ def _run_cases(name, function, cases, expected_of, run, compare, hint) -> None:
     compare = compare or same
     with report(name) as r:
         for c in cases:
-            got = c.call(function, run)  # the student's code runs before the expected value exists
+            try:
+                got = c.call(function, run)  # the student's code runs before the expected value exists
+            except NotImplementedError:
+                raise
+            except Exception as err:
+                raise _located(err, function, c) from None
             expected = expected_of(c)
             ok = bool(compare(expected, got))
             message = f"With {c.given}: expected {show(expected)}, but your code returned {show(got)}."
@@ -111,6 +117,22 @@ def _run_cases(name, function, cases, expected_of, run, compare, hint) -> None:
                 extra = hint(c, expected, got)
                 message += f" {extra}" if extra else ""
             r.check(ok, message)
+
+
+def _located(err: Exception, function, c: Case) -> Exception:
+    """The student's crash, renamed like the original, its message naming the input and the line of their code.
+
+    The line is the deepest frame of the traceback in the file (notebook cell) where ``function`` was defined; a
+    crash inside the package from what the student's code returned names no line.
+    """
+    filename = getattr(getattr(function, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if filename and f.filename == filename]
+    where = ""
+    if frames:
+        line = (frames[-1].line or "").strip()
+        where = f", at line {frames[-1].lineno} of the cell defining {getattr(function, '__name__', 'it')}" + (
+            f" (`{line[:80]}`)" if line else "")
+    return type(type(err).__name__, (Exception,), {})(f"{err} (with {c.given}{where})")
 
 
 # ---------------------------------------------------------------------------------------------------------------
