@@ -109,9 +109,11 @@ def _nbgrader_release(solution):
     )
 
     nb, resources = nbformat.from_dict(solution), {}
-    for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums, ClearHiddenTests,
-                 ClearMarkScheme, ComputeChecksums, CheckCellMetadata):
-        nb, resources = step(code_stub={"python": CODE_STUB}, text_stub=TEXT_STUB).preprocess(nb, resources)
+    steps = [LockCells(), ClearSolutions(code_stub={"python": CODE_STUB}, text_stub=TEXT_STUB), ClearOutput(),
+             CheckCellMetadata(), ComputeChecksums(), ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums(),
+             CheckCellMetadata()]
+    for step in steps:
+        nb, resources = step.preprocess(nb, resources)
     return nb
 
 

@@ -46,7 +46,16 @@ from .gradebook import (
     write_feedback,
     write_gradebook,
 )
-from .isolation import Limits, Sandbox, changed_files, environment_paths, fingerprint, package_dir, sandbox_mode
+from .isolation import (
+    Limits,
+    Sandbox,
+    changed_files,
+    environment_paths,
+    fingerprint,
+    package_dir,
+    readable_roots,
+    sandbox_mode,
+)
 from .review import review
 from .run import run_cells
 
@@ -263,6 +272,11 @@ def grade_class(submission_paths: list[Path | str], assignment_name: str, out: P
     submissions = find_submissions(submission_paths, assignment_name)
     previous = read_previous_gradebook(out)
     check_feedback_writable([feedback_dir / f"{name}.md" for name in submissions])
+    exposed = [root for root in readable_roots() if root == Path(solutions_dir).resolve()
+               or root in Path(solutions_dir).resolve().parents]
+    if exposed:
+        raise ValueError(f"kernels would see {solutions_dir}: it is inside {exposed[0]}, which they must read "
+                         "(PYTHONPATH or the environment); point PYTHONPATH elsewhere")
     reason = sandbox_mode()
     if reason:
         print(f"gmg-teach grade: {reason}", file=sys.stderr)

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from traitlets import Integer, List, Unicode
 
 FIRST_UID = 61000  # kernels of worker k run as uid FIRST_UID + k when the grader runs as root
@@ -95,8 +96,8 @@ def _parents_0755(path: Path, made: set) -> list[str]:
     return args
 
 
-class SandboxedKernelManager(KernelManager):
-    """A KernelManager whose kernel command runs inside ``sandbox_prefix`` (bwrap ... prlimit ... [setpriv])."""
+class SandboxedKernelManager(AsyncKernelManager):
+    """nbclient's (async) kernel manager, whose kernel command runs inside ``sandbox_prefix`` (bwrap ... prlimit ... [setpriv])."""
 
     sandbox_prefix = List(Unicode())
     sandbox_uid = Integer(-1)
@@ -126,6 +127,7 @@ class Sandbox:
             for path in [self.folder, *self.folder.rglob("*")]:
                 os.chown(path, self.uid, self.uid)
         self.reason_unsandboxed = sandbox_mode()
+        self.started = 0
 
     def env(self) -> dict[str, str]:
         env = {"HOME": str(self.folder), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MPLBACKEND": "Agg",
@@ -159,24 +161,46 @@ class Sandbox:
                      "--"]
         return args
 
-    def kernel_manager(self) -> KernelManager:
+    def kernel_manager(self) -> AsyncKernelManager:
         """A fresh manager for one kernel (a restart after a timeout gets a new one, same folder)."""
-        connection = self.folder / ".kernel" / "kernel.json"
-        if connection.exists():
-            connection.unlink()
-        for socket in (self.folder / ".kernel").glob("ipc-*"):
-            socket.unlink()
+        self.started += 1  # each kernel its own connection file and sockets: a lingering client hears nothing new
+        connection = self.folder / ".kernel" / f"kernel-{self.started}.json"
         if self.reason_unsandboxed:
-            return KernelManager(kernel_name="python3", connection_file=str(connection))
-        km = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(self.folder / ".kernel" / "ipc"),
+            return AsyncKernelManager(kernel_name="python3", connection_file=str(connection))
+        km = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(self.folder / ".kernel" / f"ipc-{self.started}"),
                                     connection_file=str(connection))
         km.sandbox_prefix = self.prefix()
         km.sandbox_uid = -1 if self.uid is None else self.uid
         return km
 
+    def stop(self, km: AsyncKernelManager) -> None:
+        """End the kernel and every process of its sandbox (a fork bomb's too)."""
+        try:
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already gone
+            pass
+        if self.uid is not None:  # as root, every process of this worker's uid belongs to the sandbox
+            for _ in range(3):
+                pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == self.uid]
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
+
     def launch_env(self) -> dict[str, str]:
         """The environment of the launched command (bwrap clears it again inside)."""
         return {**os.environ, **self.env()} if self.reason_unsandboxed else self.env()
+
+
+def _owner(proc: Path) -> int | None:
+    try:
+        return proc.stat().st_uid
+    except OSError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -92,12 +92,13 @@ def run_cells(nb, sandbox: Sandbox, timeout: float, replay_skip: set[int], max_r
 
 def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set[int], log: RunLog) -> int:
     """Start a kernel, replay what completed before ``start``, run on; the index of a lost cell, or len(cells)."""
-    client = CappedClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                          km=sandbox.kernel_manager(), resources={"metadata": {"path": str(sandbox.folder)}})
+    km = sandbox.kernel_manager()
+    client = CappedClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3", km=km,
+                          resources={"metadata": {"path": str(sandbox.folder)}})
     replies: dict[int, str] = {}
     client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.__setitem__(
         cell_index, execute_reply["content"]["status"])
-    index, replaying = start, start > 0
+    where = {"index": start, "replaying": start > 0}
     try:
         with client.setup_kernel(env=sandbox.launch_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  cwd=str(sandbox.folder)):
@@ -106,8 +107,9 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set
                     saved = nb.cells[earlier].get("outputs")
                     client.execute_cell(nb.cells[earlier], earlier)
                     nb.cells[earlier]["outputs"] = saved
-            replaying = False
+            where["replaying"] = False
             for index in range(start, len(nb.cells)):
+                where["index"] = index
                 client.execute_cell(nb.cells[index], index)
                 status = "ok" if replies.get(index) == "ok" else "error"
                 log.cells[index] = CellRun(status, cell_text(nb.cells[index]))
@@ -118,11 +120,13 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set
         lost = CellRun("died", "the kernel died (out of memory, os._exit() or a crash)")
     except Exception as err:  # the kernel did not start or stopped answering: this cell is lost, not the class
         lost = CellRun("died", f"the kernel stopped answering ({type(err).__name__}: {err})"[:300])
-    if replaying:  # what ran before does not run again: give up on the rest
-        log.notes.append("after a restart, the cells before cell "
-                         f"{start + 1} did not run again ({lost.status}); later cells were not run")
+    finally:
+        sandbox.stop(km)
+    if where["replaying"]:  # what ran before does not run again: give up on the rest
+        log.notes.append(f"after a restart, the cells before cell {start + 1} did not run again ({lost.status}); "
+                         "later cells were not run")
         for rest in range(start, len(nb.cells)):
             log.cells[rest] = CellRun("not run")
         return len(nb.cells)
-    log.cells[index] = lost
-    return index
+    log.cells[where["index"]] = lost
+    return where["index"]
