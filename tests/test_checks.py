@@ -1,437 +1,586 @@
-"""Every exercise check passes its reference solution, fails the untouched stub and fails planted bugs.
+"""Every graded check of the three assignments: the reference passes; the untouched stub, each planted bug and an
+object with a lying ``__eq__`` fail; where the exercise takes a seed or a generator, ignoring it fails.
 
-The planted bugs are the mistakes students actually make (np.argmax without tie-breaking, bootstrapping from a
-terminal state, forgetting a green exit sign is green, ...). Each must be caught with a hint, not a traceback.
-A last test runs each solution notebook top to bottom with the small budget (GMG_TEACH_FAST=1).
+The checks live in the solution notebooks' test cells (visible part + hidden tests). Each test here runs, in this
+process and without a kernel, the assignment's setup cell, then the answer (the solution's, the exercise's stub, or
+a planted bug bound to the answer's name), then the whole test cell, in the exercises folder (the visible checks
+read their expected values from ``exercises/<assignment>.expected.json``). The planted bugs are the mistakes
+students make: forgetting the arrival reward, ignoring the generator, a softmax that overflows, thresholds
+restated instead of the shared ``classify``, a potential left on the exit, ...
 """
 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+import nbformat
 import numpy as np
 import pytest
 
-from gmg_teach.agents.planning import exit_reward, optimal_actions, value_iteration
-from gmg_teach.grading import checks
-from gmg_teach.grading import references as ref
+from gmg_teach.grading.build import grade_id, is_grade
 from gmg_teach.grading.feedback import CheckFailed
-from gmg_teach.measure.goals import goal_distance
-from gmg_teach.measure.rollouts import rollout
-from gmg_teach.world.palette import Colour
 
 ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, EXERCISES_DIR = ROOT / "solutions", ROOT / "exercises"
 
 
-def stub(*args, **kwargs):
-    # YOUR CODE HERE
-    raise NotImplementedError()
+class Liar:
+    """Says yes to every comparison and pretends to be any number or array."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __bool__(self):
+        return True
+
+    def __float__(self):
+        return 1.0
+
+    def __int__(self):
+        return 0
+
+    def __index__(self):
+        return 0
+
+    def __len__(self):
+        return 0
+
+    __hash__ = object.__hash__
 
 
-# --- Assignment 01 bugs -----------------------------------------------------------------------------------------
+class LyingStr(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
 
 
-def eg_argmax_ties(q, open_moves, epsilon, rng):  # no random tie-breaking
-    allowed = np.flatnonzero(open_moves)
-    if rng.random() < epsilon:
-        return int(rng.choice(allowed))
-    return int(allowed[np.argmax(np.asarray(q)[allowed])])
+def liar(*args, **kwargs):
+    return Liar()
 
 
-def eg_ignores_walls(q, open_moves, epsilon, rng):
-    if rng.random() < epsilon:
-        return int(rng.integers(4))
-    best = np.flatnonzero(q == np.max(q))
-    return int(rng.choice(best))
-
-
-def eg_explores_everywhere(q, open_moves, epsilon, rng):  # greedy part right, exploration may walk into walls
-    if rng.random() < epsilon:
-        return int(rng.integers(4))
-    return ref.reference_epsilon_greedy(q, open_moves, 0.0, rng)
-
-
-def eg_global_random(q, open_moves, epsilon, rng):  # ignores the generator it is given
-    return ref.reference_epsilon_greedy(q, open_moves, epsilon, np.random.default_rng())
-
-
-def qu_bootstraps_terminal(q, s, a, r, s2, done, lr, gamma):
-    q[s, a] += lr * (r + gamma * q[s2].max() - q[s, a])
+# --- Assignment 1 · the maze ---------------------------------------------------------------------------------------
+def update_no_arrival(q, s, a, s2, lr, discount):  # forgets that arriving at g is worth 1
+    q = np.array(q, dtype=float)
+    q[s, a] += lr * (discount * q[s2].max(axis=0) - q[s, a])
     return q
 
 
-def qu_sarsa_like(q, s, a, r, s2, done, lr, gamma):  # uses Q[s', a] instead of the max
-    q[s, a] += lr * (r + (0 if done else gamma * q[s2, a]) - q[s, a])
+def update_bootstraps_from_here(q, s, a, s2, lr, discount):  # best value of the tile it left, not where it landed
+    q = np.array(q, dtype=float)
+    target = discount * q[s].max(axis=0)
+    target[s2] = 1.0
+    q[s, a] += lr * (target - q[s, a])
     return q
 
 
-def qu_max_from_zero(q, s, a, r, s2, done, lr, gamma):  # max(0, ...) slips in
-    q[s, a] += lr * (r + (0 if done else gamma * max(0.0, q[s2].max())) - q[s, a])
+def update_max_over_everything(q, s, a, s2, lr, discount):  # one max over moves and goals together
+    q = np.array(q, dtype=float)
+    target = np.full(q.shape[2], discount * q[s2].max())
+    target[s2] = 1.0
+    q[s, a] += lr * (target - q[s, a])
     return q
 
 
-def qu_in_place_no_return(q, s, a, r, s2, done, lr, gamma):
-    q[s, a] += lr * (r + (0 if done else gamma * q[s2].max()) - q[s, a])
+def update_ignores_learning_rate(q, s, a, s2, lr, discount):
+    q = np.array(q, dtype=float)
+    target = discount * q[s2].max(axis=0)
+    target[s2] = 1.0
+    q[s, a] = target
+    return q
 
 
-def gr_green_apples_only(rollouts):
-    return rollouts.rates()["green_apple"]
+def update_only_the_landing_goal(q, s, a, s2, lr, discount):  # classic one-goal update, goal = where it landed
+    q = np.array(q, dtype=float)
+    q[s, a, s2] += lr * (1.0 - q[s, a, s2])
+    return q
 
 
-def gr_negative_index(rollouts):
-    rows = np.arange(len(rollouts.reached))
-    return float(np.mean(rollouts.tables.object_colour[rows, rollouts.reached] == Colour.GREEN))
+def update_in_place_no_return(q, s, a, s2, lr, discount):
+    target = discount * q[s2].max(axis=0)
+    target[s2] = 1.0
+    q[s, a] += lr * (target - q[s, a])
 
 
-def gr_count_not_rate(rollouts):
-    return float(ref.reference_green_object_rate(rollouts) * len(rollouts.reached))
+def _gpi(move_values, rewards):
+    return (np.asarray(rewards, float)[:, None] * np.asarray(move_values, float)).max(axis=0)
 
 
-def dr_control_on_train(train_levels, diverse_levels, deploy_levels, config, seed):
-    return ref.reference_deployment_rates(train_levels, train_levels, deploy_levels, config, seed)
+def choose_argmax(move_values, rewards, rng):  # no tie-breaking: always the first best move
+    return int(np.argmax(_gpi(move_values, rewards)))
 
 
-def dr_measured_on_train(train_levels, diverse_levels, deploy_levels, config, seed):
-    return ref.reference_deployment_rates(train_levels, diverse_levels, train_levels[:60], config, seed)
+def choose_ignores_rng(move_values, rewards, rng):  # a fresh generator each call: the seed does nothing
+    value = _gpi(move_values, rewards)
+    return int(np.random.default_rng().choice(np.flatnonzero(value >= value.max() - 1e-12)))
 
 
-def dr_swapped(train_levels, diverse_levels, deploy_levels, config, seed):
-    rates = ref.reference_deployment_rates(train_levels, diverse_levels, deploy_levels, config, seed)
-    return {"proxy": rates["control"], "control": rates["proxy"]}
+def choose_global_random(move_values, rewards, rng):
+    value = _gpi(move_values, rewards)
+    return int(np.random.choice(np.flatnonzero(value >= value.max() - 1e-12)))
 
 
-# --- Assignment 02 bugs -----------------------------------------------------------------------------------------
+def choose_fixed_seed(move_values, rewards, rng):  # ignores the generator it is given, uses seed 0
+    value = _gpi(move_values, rewards)
+    return int(np.random.default_rng(0).choice(np.flatnonzero(value >= value.max() - 1e-12)))
 
 
-def pe_inverted(tables, level, path):
-    value = ref.reference_path_efficiency(tables, level, path)
-    return 1.0 / value if not np.isnan(value) else value
+def choose_sums_objects(move_values, rewards, rng):
+    value = (np.asarray(rewards, float)[:, None] * np.asarray(move_values, float)).sum(axis=0)
+    return int(rng.choice(np.flatnonzero(value >= value.max() - 1e-12)))
 
 
-def pe_from_start_tile(tables, level, path):  # measures the shortest path from the level's start, not path[0]
-    obj = tables.object_at[level, path[-1]]
-    if obj < 0:
-        return float("nan")
-    return (len(path) - 1) / tables.distance[level, obj, tables.start[level]]
+def choose_most_valuable_object(move_values, rewards, rng):  # heads for the best object however far it is
+    values = np.asarray(move_values, float)[int(np.argmax(rewards))]
+    return int(rng.choice(np.flatnonzero(values >= values.max() - 1e-12)))
 
 
-def pe_always_exit(tables, level, path):
-    if tables.object_at[level, path[-1]] < 0:
-        return float("nan")
-    return (len(path) - 1) / tables.distance[level, 0, path[0]]
+def choose_ignores_rewards(move_values, rewards, rng):  # nearest object, whatever it is worth
+    value = np.asarray(move_values, float).max(axis=0)
+    return int(rng.choice(np.flatnonzero(value >= value.max() - 1e-12)))
 
 
-def pe_zero_for_nothing(tables, level, path):
-    value = ref.reference_path_efficiency(tables, level, path)
-    return 0.0 if np.isnan(value) else value
+def fit_without_prior(features, rewards, prior_precision):  # minimum-norm least squares
+    return np.linalg.pinv(np.asarray(features, float)) @ np.asarray(rewards, float)
 
 
-def rg_no_ties(tables, level, path, goals):
-    shares = ref.progress_shares(tables, level, path, goals)
-    return max(shares, key=shares.get)
+def fit_prior_as_variance(features, rewards, prior_precision):
+    X, y = np.asarray(features, float), np.asarray(rewards, float)
+    return np.linalg.solve(X.T @ X + np.eye(X.shape[1]) / prior_precision, X.T @ y)
 
 
-def rg_farther(tables, level, path, goals):  # sign slip: counts the steps that got *farther* from the goal
-    shares = {}
-    for name, goal in goals.items():
-        d = goal_distance(tables, level, goal(tables, level))[path]
-        shares[name] = float(np.mean(d[1:] > d[:-1]))
-    top = max(shares.values())
-    return "=".join(n for n, s in shares.items() if s >= top - 1e-9)
+def fit_prior_everywhere(features, rewards, prior_precision):  # adds the precision to every entry, not the diagonal
+    X, y = np.asarray(features, float), np.asarray(rewards, float)
+    return np.linalg.solve(X.T @ X + prior_precision * np.ones((X.shape[1],) * 2) + 1e-3 * np.eye(X.shape[1]),
+                           X.T @ y)
 
 
-def rg_manhattan(tables, level, path, goals):  # straight-line distance instead of maze distance
-    w = tables.shape[1]
-    shares = {}
-    for name, goal in goals.items():
-        targets = np.flatnonzero(goal(tables, level))
-        tr, tc = np.divmod(targets, w)
-        pr, pc = np.divmod(np.asarray(path), w)
-        d = np.min(np.abs(pr[:, None] - tr) + np.abs(pc[:, None] - tc), axis=1)
-        shares[name] = float(np.mean(d[1:] < d[:-1]))
-    top = max(shares.values())
-    return "=".join(n for n, s in shares.items() if s >= top - 1e-9)
+def fit_crashes(features, rewards, prior_precision):  # X X^T instead of X^T X: shapes do not match
+    X, y = np.asarray(features, float), np.asarray(rewards, float)
+    return np.linalg.solve(X @ X.T + prior_precision * np.eye(X.shape[1]), X.T @ y)
 
 
-def cc_swapped_offdiagonal(measurement, intended_goal="exit", **kw):
-    cell = ref.reference_classify_cell(measurement, intended_goal, **kw)
-    swap = {ref.GOAL_MISGENERALIZATION: ref.CAPABILITY_FAILURE, ref.CAPABILITY_FAILURE: ref.GOAL_MISGENERALIZATION}
-    return swap.get(cell, cell)
+# --- Assignment 2 · capabilities vs goals --------------------------------------------------------------------------
+def _pairs(tiles, actions):
+    return np.unique(np.stack([np.asarray(tiles, int), np.asarray(actions, int)], axis=1), axis=0)
 
 
-def cc_strict(measurement, intended_goal="exit", min_success=0.5, max_efficiency=2.0, min_goal_share=0.5):
-    capable = measurement["reached_revealed_goal"] > min_success and measurement["path_efficiency"] < max_efficiency
-    kept = measurement["goal_share"][intended_goal] > min_goal_share
-    return [[ref.NEITHER_GENERALIZES, ref.CAPABILITY_FAILURE], [ref.GOAL_MISGENERALIZATION, ref.BOTH_GENERALIZE]][
-        capable][kept]
+def loglik_counts_repeats(q, tiles, actions, beta):
+    scores = beta * np.asarray(q, float)[np.asarray(tiles, int)]
+    return float((scores[np.arange(len(scores)), np.asarray(actions, int)] - np.logaddexp.reduce(scores, axis=1)).sum())
 
 
-def cc_ignores_efficiency(measurement, intended_goal="exit", **kw):
-    return ref.reference_classify_cell(dict(measurement, path_efficiency=1.0), intended_goal, **kw)
+def loglik_naive_softmax(q, tiles, actions, beta):  # exp overflows for a large beta
+    pairs = _pairs(tiles, actions)
+    e = np.exp(beta * np.asarray(q, float)[pairs[:, 0]])
+    return float(np.log(e[np.arange(len(pairs)), pairs[:, 1]] / e.sum(axis=1)).sum())
 
 
-def cc_always_exit(measurement, intended_goal="exit", **kw):
-    return ref.reference_classify_cell(measurement, "exit", **kw)
+def loglik_unnormalised(q, tiles, actions, beta):  # forgets the log of the sum over moves
+    pairs = _pairs(tiles, actions)
+    return float((beta * np.asarray(q, float)[pairs[:, 0], pairs[:, 1]]).sum())
 
 
-def sr_no_shift(agent, levels, seed):
-    return rollout(agent, levels, seed=seed)
+def loglik_mean(q, tiles, actions, beta):
+    pairs = _pairs(tiles, actions)
+    scores = beta * np.asarray(q, float)[pairs[:, 0]]
+    return float((scores[np.arange(len(pairs)), pairs[:, 1]] - np.logaddexp.reduce(scores, axis=1)).mean())
 
 
-class _Rotated:
-    """Rotated controls: every intended move comes out a quarter turn clockwise."""
+def loglik_ignores_beta(q, tiles, actions, beta):
+    pairs = _pairs(tiles, actions)
+    scores = np.asarray(q, float)[pairs[:, 0]]
+    return float((scores[np.arange(len(pairs)), pairs[:, 1]] - np.logaddexp.reduce(scores, axis=1)).sum())
 
-    def __init__(self, agent):
-        self.agent, self.observation = agent, agent.observation
 
-    def act(self, obs, rng, epsilon=0.0, open_moves=None):
-        return (self.agent.act(obs, rng, epsilon, None) + 1) % 4
+def _measurements(reached_revealed, path_efficiency, revealed_share):
+    at_goal = np.asarray(reached_revealed, bool)
+    eff = np.asarray(path_efficiency, float)[at_goal]
+    return (float(at_goal.mean()), float(np.median(eff)) if eff.size else None,
+            {o: float(np.mean(revealed_share[o])) for o in ("exit", "green_apple", "other_apple")})
 
 
-def sr_rotated_controls(agent, levels, seed):
-    return rollout(_Rotated(agent), levels, seed=seed)
+def cell_restates_thresholds(reached_revealed, path_efficiency, revealed_share):
+    from gmg_teach.measure.generalization import CELL_NAMES
+    success, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    capable = median is not None and success >= 0.8 and median <= 1.5
+    goal = all(shares["exit"] > v for k, v in shares.items() if k != "exit")
+    return CELL_NAMES[(capable, goal)]
 
 
-def sr_truncated(agent, levels, seed):
-    return rollout(agent, levels, seed=seed, max_steps=5)
+def cell_mean_efficiency(reached_revealed, path_efficiency, revealed_share):
+    from gmg_teach.measure.generalization import classify
+    success, _, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    eff = np.asarray(path_efficiency, float)[np.asarray(reached_revealed, bool)]
+    return classify(success, float(eff.mean()) if eff.size else None, shares)
 
 
-def sr_other_levels(agent, levels, seed):
-    from gmg_teach.world.distributions import get_distribution
+def cell_votes(reached_revealed, path_efficiency, revealed_share):  # counts each episode's favourite, not the mean
+    from gmg_teach.measure.generalization import OUTCOME_NAMES, classify
+    success, median, _ = _measurements(reached_revealed, path_efficiency, revealed_share)
+    favourite = np.argmax(np.stack([revealed_share[o] for o in OUTCOME_NAMES], axis=1), axis=1)
+    return classify(success, median, {o: float(np.mean(favourite == i)) for i, o in enumerate(OUTCOME_NAMES)})
 
-    return rollout(agent, get_distribution("deploy").levels(len(levels), seed=999), seed=seed, slip=0.6)
 
+def cell_nan_for_nothing(reached_revealed, path_efficiency, revealed_share):  # NaN where None is meant
+    from gmg_teach.measure.generalization import classify
+    success, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    return classify(success, float("nan") if median is None else median, shares)
 
-def sr_returns_rates(agent, levels, seed):
-    return rollout(agent, levels, seed=seed, slip=0.6).rates()
 
+def cell_success_anything(reached_revealed, path_efficiency, revealed_share):  # reached any object, not the revealed
+    from gmg_teach.measure.generalization import classify
+    _, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    return classify(float(np.isfinite(np.asarray(path_efficiency, float)).mean()), median, shares)
 
-# --- Assignment 03 bugs -----------------------------------------------------------------------------------------
 
+class _Shaky:
+    def __init__(self, agent, epsilon, draw=None):
+        self.agent, self.epsilon, self.draw = agent, epsilon, draw
 
-def vi_one_sweep(next_state, reward, terminal, discount):
-    v = np.zeros(len(next_state))
-    q = reward + discount * v[next_state]
-    v = np.where(terminal, 0.0, q.max(axis=1))
-    return reward + discount * v[next_state], v
+    def act(self, agent_tile, objects, rng, epsilon=0.0, level=None):
+        rng = self.draw or rng
+        moves = np.asarray(self.agent.act(agent_tile, objects, rng))
+        return np.where(rng.random(len(moves)) < self.epsilon, rng.integers(4, size=len(moves)), moves)
 
 
-def vi_terminal_not_zero(next_state, reward, terminal, discount):
-    v = np.zeros(len(next_state))
-    for _ in range(2000):
-        q = reward + discount * v[next_state]
-        v = q.max(axis=1)
-    return q, v
+def _results(played):
+    return {**played.rates(), "mean_steps": float(played.steps.mean())}
 
 
-def vi_mean(next_state, reward, terminal, discount):
-    v = np.zeros(len(next_state))
-    for _ in range(2000):
-        q = reward + discount * v[next_state]
-        v = np.where(terminal, 0.0, q.mean(axis=1))
-    return q, v
+def noisy_fixed_seed(agent, tables, epsilon, seed):
+    from gmg_teach import rollout
+    return _results(rollout(_Shaky(agent, epsilon), tables, seed=0))
 
 
-def cg_last_tile_only(rollouts, goals, discount=0.95):
-    return [name for name, goal in goals.items()
-            if all(goal(rollouts.tables, i)[rollouts.path(i)[-1]] or not goal(rollouts.tables, i).any()
-                   for i in range(len(rollouts)))]
+def noisy_fresh_generator(agent, tables, epsilon, seed):
+    from gmg_teach import rollout
+    return _results(rollout(_Shaky(agent, epsilon, np.random.default_rng()), tables, seed=seed))
 
 
-def cg_argmax(rollouts, goals, discount=0.95):
-    out = []
-    for name, goal in goals.items():
-        ok = True
-        for i in range(len(rollouts)):
-            q, _ = value_iteration(rollouts.tables, i, goal(rollouts.tables, i).astype(float), discount)
-            tiles, actions = ref.episode_moves(rollouts, i)
-            ok &= bool(np.all(q[tiles].argmax(axis=1) == actions))
-        if ok:
-            out.append(name)
-    return out
+def noisy_inverted_epsilon(agent, tables, epsilon, seed):
+    from gmg_teach import rollout
+    return _results(rollout(_Shaky(agent, 1 - epsilon), tables, seed=seed))
 
 
-def cg_any_episode(rollouts, goals, discount=0.95):
-    out = []
-    for name, goal in goals.items():
-        for i in range(len(rollouts)):
-            q, _ = value_iteration(rollouts.tables, i, goal(rollouts.tables, i).astype(float), discount)
-            tiles, actions = ref.episode_moves(rollouts, i)
-            if optimal_actions(q)[tiles, actions].all():
-                out.append(name)
-                break
-    return out
+def noisy_no_noise(agent, tables, epsilon, seed):
+    from gmg_teach import rollout
+    return _results(rollout(agent, tables, seed=seed))
 
 
-def sh_terminal_potential_kept(next_state, reward, potential, terminal, discount):
-    return reward + discount * potential[next_state] - potential[:, None]
+def noisy_rates_only(agent, tables, epsilon, seed):
+    from gmg_teach import rollout
+    return rollout(_Shaky(agent, epsilon), tables, seed=seed).rates()
 
 
-def sh_sign_flipped(next_state, reward, potential, terminal, discount):
-    phi = np.where(terminal, 0.0, potential)
-    return reward - discount * phi[next_state] + phi[:, None]
+# --- Assignment 3 · unidentifiability ------------------------------------------------------------------------------
+def _normalised(names, score):
+    weight = np.exp(np.asarray(score, float) - np.max(score))
+    return dict(zip(names, (weight / weight.sum()).tolist()))
 
 
-def sh_no_discount(next_state, reward, potential, terminal, discount):
-    phi = np.where(terminal, 0.0, potential)
-    return reward + phi[next_state] - phi[:, None]
+def posterior_ignores_prior(log_likelihoods, prior):
+    names = list(log_likelihoods)
+    return _normalised(names, [np.sum(log_likelihoods[n]) for n in names])
 
 
-def sp_argmax(next_state, reward_a, reward_b, terminal, discount):
-    q_a, _ = ref.reference_value_iteration(next_state, reward_a, terminal, discount)
-    q_b, _ = ref.reference_value_iteration(next_state, reward_b, terminal, discount)
-    return bool(np.all((q_a.argmax(axis=1) == q_b.argmax(axis=1))[~terminal]))
+def posterior_naive_exp(log_likelihoods, prior):  # underflows to 0/0 for long episodes
+    names = list(log_likelihoods)
+    weight = np.array([np.exp(np.sum(log_likelihoods[n])) * prior[n] for n in names])
+    return dict(zip(names, (weight / weight.sum()).tolist()))
 
 
-def sp_values(next_state, reward_a, reward_b, terminal, discount):
-    _, v_a = ref.reference_value_iteration(next_state, reward_a, terminal, discount)
-    _, v_b = ref.reference_value_iteration(next_state, reward_b, terminal, discount)
-    return bool(np.allclose(v_a, v_b))
+def posterior_mean_over_episodes(log_likelihoods, prior):
+    names = list(log_likelihoods)
+    with np.errstate(divide="ignore"):
+        return _normalised(names, [np.mean(log_likelihoods[n]) + np.log(prior[n]) for n in names])
 
 
-def sp_terminal_rows_too(next_state, reward_a, reward_b, terminal, discount):
-    q_a, _ = ref.reference_value_iteration(next_state, reward_a, terminal, discount)
-    q_b, _ = ref.reference_value_iteration(next_state, reward_b, terminal, discount)
-    return bool(np.all((q_a >= q_a.max(1, keepdims=True) - 1e-6) == (q_b >= q_b.max(1, keepdims=True) - 1e-6)))
+def posterior_prior_not_logged(log_likelihoods, prior):
+    names = list(log_likelihoods)
+    return _normalised(names, [np.sum(log_likelihoods[n]) + prior[n] for n in names])
 
 
-def dl_training_level():
-    return "#######\n#o.A.G#\n#######"
+def posterior_unnormalised(log_likelihoods, prior):
+    names = list(log_likelihoods)
+    with np.errstate(divide="ignore"):
+        score = np.array([np.sum(log_likelihoods[n]) + np.log(prior[n]) for n in names])
+    return dict(zip(names, np.exp(score - score.max()).tolist()))
 
 
-def dl_green_apple_nearest():
+def posterior_first_episode_only(log_likelihoods, prior):
+    names = list(log_likelihoods)
+    with np.errstate(divide="ignore"):
+        return _normalised(names, [np.asarray(log_likelihoods[n], float)[0] + np.log(prior[n]) for n in names])
+
+
+def shaped_keeps_terminal_potential(next_state, reward, potential, terminal, discount):
+    phi = np.asarray(potential, float)
+    return np.asarray(reward, float) + discount * phi[next_state] - phi[:, None]
+
+
+def shaped_sign_flipped(next_state, reward, potential, terminal, discount):
+    phi = np.where(terminal, 0.0, np.asarray(potential, float))
+    return np.asarray(reward, float) + phi[:, None] - discount * phi[next_state]
+
+
+def shaped_no_discount(next_state, reward, potential, terminal, discount):
+    phi = np.where(terminal, 0.0, np.asarray(potential, float))
+    return np.asarray(reward, float) + phi[next_state] - phi[:, None]
+
+
+def shaped_zeroes_only_the_next_tile(next_state, reward, potential, terminal, discount):
+    phi = np.asarray(potential, float)
+    return np.asarray(reward, float) + discount * np.where(terminal, 0.0, phi)[next_state] - phi[:, None]
+
+
+def _best_sets(next_state, reward, terminal, discount, tolerance=1e-6):
+    from gmg_teach.agents.planning import solve_transitions
+    q, _ = solve_transitions(next_state, reward, terminal, discount)
+    return q, q >= q.max(axis=1, keepdims=True) - tolerance
+
+
+def policy_compares_values(next_state, reward_a, reward_b, terminal, discount):
+    q_a, _ = _best_sets(next_state, reward_a, terminal, discount)
+    q_b, _ = _best_sets(next_state, reward_b, terminal, discount)
+    return bool(np.allclose(q_a, q_b))
+
+
+def policy_copy_paste(next_state, reward_a, reward_b, terminal, discount):  # plans reward_a twice
+    _, a = _best_sets(next_state, reward_a, terminal, discount)
+    _, b = _best_sets(next_state, reward_a, terminal, discount)
+    return bool(np.array_equal(a, b))
+
+
+def policy_compares_rewards(next_state, reward_a, reward_b, terminal, discount):  # no planning at all
+    best_a = reward_a >= reward_a.max(axis=1, keepdims=True) - 1e-6
+    best_b = reward_b >= reward_b.max(axis=1, keepdims=True) - 1e-6
+    return bool(np.array_equal(best_a[~terminal], best_b[~terminal]))
+
+
+def policy_compares_values_v(next_state, reward_a, reward_b, terminal, discount):  # V instead of best moves
+    from gmg_teach.agents.planning import solve_transitions
+    return bool(np.allclose(solve_transitions(next_state, reward_a, terminal, discount)[1],
+                            solve_transitions(next_state, reward_b, terminal, discount)[1]))
+
+
+def level_exit_is_green():  # a training level: the agents agree
     return """
-        ###########
-        #g.A......#
-        ##.######.#
-        #O.......y#
-        ###########
+        #########
+        #G..A..o#
+        #########
     """
 
 
-def dl_invalid():
-    return "#####\n#A..#\n#####"
+def level_green_apple_nearer():  # distinguishes proxy from control, but the nearest-object agent agrees with the proxy
+    return """
+        ##########
+        #O....A.g#
+        ##########
+    """
 
 
-# --- the table: every check against its reference, the stub and its planted bugs ----------------------------------
+def level_no_exit():
+    return """
+        #######
+        #g.A.o#
+        #######
+    """
 
-EXERCISES = {
-    "epsilon_greedy": (checks.check_epsilon_greedy, ref.reference_epsilon_greedy,
-                       [eg_argmax_ties, eg_ignores_walls, eg_explores_everywhere, eg_global_random]),
-    "q_update": (checks.check_q_update, ref.reference_q_update,
-                 [qu_bootstraps_terminal, qu_sarsa_like, qu_max_from_zero, qu_in_place_no_return]),
-    "green_object_rate": (checks.check_green_object_rate, ref.reference_green_object_rate,
-                          [gr_green_apples_only, gr_negative_index, gr_count_not_rate]),
-    "deployment_rates": (checks.check_deployment_rates, ref.reference_deployment_rates,
-                         [dr_control_on_train, dr_measured_on_train, dr_swapped]),
-    "path_efficiency": (checks.check_path_efficiency, ref.reference_path_efficiency,
-                        [pe_inverted, pe_from_start_tile, pe_always_exit, pe_zero_for_nothing]),
-    "revealed_goal": (checks.check_revealed_goal, ref.reference_revealed_goal,
-                      [rg_no_ties, rg_farther, rg_manhattan]),
-    "classify_cell": (checks.check_classify_cell, ref.reference_classify_cell,
-                      [cc_swapped_offdiagonal, cc_strict, cc_ignores_efficiency, cc_always_exit]),
-    "shifted_rollout": (checks.check_shifted_rollout, ref.reference_shifted_rollout,
-                        [sr_no_shift, sr_rotated_controls, sr_truncated, sr_other_levels, sr_returns_rates]),
-    "value_iteration": (checks.check_value_iteration, ref.reference_value_iteration,
-                        [vi_one_sweep, vi_terminal_not_zero, vi_mean]),
-    "consistent_goals": (checks.check_consistent_goals, ref.reference_consistent_goals,
-                         [cg_last_tile_only, cg_argmax, cg_any_episode]),
-    "shaped_reward": (checks.check_shaped_reward, ref.reference_shaped_reward,
-                      [sh_terminal_potential_kept, sh_sign_flipped, sh_no_discount]),
-    "same_optimal_policy": (checks.check_same_optimal_policy, ref.reference_same_optimal_policy,
-                            [sp_argmax, sp_values, sp_terminal_rows_too]),
-    "distinguishing_level": (checks.check_distinguishing_level, ref.reference_distinguishing_level,
-                             [dl_training_level, dl_green_apple_nearest, dl_invalid]),
+
+def level_unreachable():
+    return """
+        #########
+        #O#.A..g#
+        #########
+    """
+
+
+def level_not_a_string():
+    return ["#O.A.g#"]
+
+
+@dataclass
+class Exercise:
+    answer: str  # the name the answer cell defines
+    bugs: dict[str, Callable | object] = field(default_factory=dict)  # planted bug name -> function (or value)
+    ignored_seed: tuple[str, ...] = ()  # which of the bugs ignore the seed / generator (seeded exercises)
+    value: bool = False  # the answer is a value (a prediction), not a function
+    crash: str | None = None  # a bug that crashes inside the student's code: its hint must name the line
+
+
+EXERCISES: dict[tuple[str, str], Exercise] = {
+    ("01_the_maze", "test_all_goals_update"): Exercise("all_goals_update", {
+        "no arrival reward": update_no_arrival, "bootstraps from the tile it left": update_bootstraps_from_here,
+        "one max over moves and goals": update_max_over_everything,
+        "ignores the learning rate": update_ignores_learning_rate,
+        "updates only the goal it landed on": update_only_the_landing_goal,
+        "changes the table, returns nothing": update_in_place_no_return}),
+    ("01_the_maze", "test_choose_move"): Exercise("choose_move", {
+        "np.argmax (no tie-breaking)": choose_argmax, "a fresh generator per call": choose_ignores_rng,
+        "np.random instead of rng": choose_global_random, "a generator of seed 0": choose_fixed_seed,
+        "sums over objects": choose_sums_objects, "heads for the most valuable object": choose_most_valuable_object,
+        "ignores the rewards": choose_ignores_rewards},
+        ignored_seed=("a fresh generator per call", "np.random instead of rng", "a generator of seed 0")),
+    ("01_the_maze", "test_fit_goal"): Exercise("fit_goal", {
+        "no prior (least squares)": fit_without_prior, "prior precision used as a variance": fit_prior_as_variance,
+        "precision added to every entry": fit_prior_everywhere, "X X^T (crashes)": fit_crashes},
+        crash="X X^T (crashes)"),
+    ("01_the_maze", "test_predict_larger_weight"): Exercise("predicted_larger_weight", {
+        "not one of the options": "blue", "a number": 0.9, "None": None}, value=True),
+    ("02_capabilities_vs_goals", "test_decision_log_likelihood"): Exercise("decision_log_likelihood", {
+        "counts repeated decisions": loglik_counts_repeats, "naive softmax (overflows)": loglik_naive_softmax,
+        "forgets the normalisation": loglik_unnormalised, "mean instead of sum": loglik_mean,
+        "ignores beta": loglik_ignores_beta}),
+    ("02_capabilities_vs_goals", "test_classify_cell"): Exercise("classify_cell", {
+        "restates the thresholds": cell_restates_thresholds, "mean efficiency": cell_mean_efficiency,
+        "votes instead of mean shares": cell_votes, "NaN instead of None": cell_nan_for_nothing,
+        "success = reached anything": cell_success_anything}),
+    ("02_capabilities_vs_goals", "test_predict_renovated_cell"): Exercise("predicted_renovated_cell", {
+        "not a cell name": "capabilities fail", "a number": 3}, value=True),
+    ("02_capabilities_vs_goals", "test_noisy_rates"): Exercise("noisy_rates", {
+        "seed 0 always": noisy_fixed_seed, "a fresh generator": noisy_fresh_generator,
+        "epsilon the wrong way round": noisy_inverted_epsilon, "no noise at all": noisy_no_noise,
+        "rates without mean steps": noisy_rates_only},
+        ignored_seed=("seed 0 always", "a fresh generator")),
+    ("03_unidentifiability", "test_goal_posterior"): Exercise("goal_posterior", {
+        "ignores the prior": posterior_ignores_prior, "exp without subtracting the max": posterior_naive_exp,
+        "mean over episodes": posterior_mean_over_episodes, "prior not logged": posterior_prior_not_logged,
+        "not normalised": posterior_unnormalised, "first episode only": posterior_first_episode_only}),
+    ("03_unidentifiability", "test_predict_train_posterior"): Exercise("predicted_train_posterior", {
+        "not an option": "exit or green", "a dict": {"exit": 0.5}}, value=True),
+    ("03_unidentifiability", "test_shaped_reward"): Exercise("shaped_reward", {
+        "potential kept on objects": shaped_keeps_terminal_potential, "sign flipped": shaped_sign_flipped,
+        "no discount": shaped_no_discount, "zeroes only the next tile": shaped_zeroes_only_the_next_tile}),
+    ("03_unidentifiability", "test_same_optimal_policy"): Exercise("same_optimal_policy", {
+        "compares Q-values": policy_compares_values, "plans reward_a twice": policy_copy_paste,
+        "compares rewards without planning": policy_compares_rewards, "compares V": policy_compares_values_v}),
+    ("03_unidentifiability", "test_design_distinguishing_level"): Exercise("design_distinguishing_level", {
+        "a training level (exit green)": level_exit_is_green, "green apple nearer": level_green_apple_nearer,
+        "no exit sign": level_no_exit, "an object behind a wall": level_unreachable,
+        "a list, not a string": level_not_a_string}),
 }
 
-BUGS = [(name, bug) for name, (_, _, bugs) in EXERCISES.items() for bug in bugs]
+
+# --- running one test cell -----------------------------------------------------------------------------------------
+def _cells(folder: Path, assignment: str) -> dict:
+    nb = nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
+    return {grade_id(c): c for c in nb.cells if grade_id(c)}
 
 
-@pytest.mark.parametrize("harder", [False, True], ids=["visible", "hidden"])
-@pytest.mark.parametrize("name", list(EXERCISES))
-def test_reference_passes(name, harder, capsys):
-    check, reference, _ = EXERCISES[name]
-    assert check(reference, harder=harder) is None  # nbgrader reads a returned number as partial credit
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(f"✓ {name}: ") and line.endswith("checks passed"), line
-    passed, total = line.split(": ")[1].split()[0].split("/")
-    assert passed == total and int(total) >= 3
+_SOLUTION_CELLS = {}
 
 
-@pytest.mark.parametrize("name", list(EXERCISES))
-def test_stub_fails_with_a_hint(name):
-    check, _, _ = EXERCISES[name]
-    with pytest.raises(CheckFailed, match="not written this yet"):
-        check(stub)
+def solution_cells(assignment):
+    if assignment not in _SOLUTION_CELLS:
+        _SOLUTION_CELLS[assignment] = _cells(SOLUTIONS, assignment)
+    return _SOLUTION_CELLS[assignment]
 
 
-@pytest.mark.parametrize("name,bug", BUGS, ids=[f"{n}-{b.__name__}" for n, b in BUGS])
-def test_planted_bug_fails_with_a_hint(name, bug):
-    check, _, _ = EXERCISES[name]
-    with pytest.raises(CheckFailed) as failure:
-        check(bug)
-    message = str(failure.value)
-    assert message.startswith(f"{name}: ") and ("\n  - " in message or "your code raised" in message), message
-    assert "Traceback" not in message and "not written this yet" not in message
+def answer_cell_of(assignment: str, test_id: str) -> str:
+    """grade_id of the answer cell the test cell follows."""
+    nb = nbformat.read(SOLUTIONS / f"{assignment}.ipynb", as_version=4)
+    last = None
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            last = grade_id(cell)
+        if grade_id(cell) == test_id:
+            return last
+    raise KeyError(test_id)
 
 
-def test_exceptions_in_student_code_become_one_line():
-    def crashes(*args, **kwargs):
-        return np.zeros(3)[7]
-
-    with pytest.raises(CheckFailed, match="raised IndexError"):
-        checks.check_path_efficiency(crashes)
-
-
-@pytest.mark.parametrize("deploy_seed", [3, 52])
-def test_deployment_check_material_shows_the_effect(deploy_seed):
-    """The deployment check is only honest if the reference run really shows goal misgeneralization."""
-    _, rates = checks._reference_deployment_rates(0, deploy_seed)
-    assert rates["proxy"]["green_apple"] >= 0.8 and rates["proxy"]["exit"] <= 0.1
-    assert rates["control"]["exit"] >= 0.8
+def run_test_cell(assignment: str, test_id: str, bind: Callable[[dict], None]) -> None:
+    """Setup cell, then ``bind(namespace)`` (the answer), then the full test cell (hidden tests included)."""
+    cells = solution_cells(assignment)
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(cells["setup"].source, f"<{assignment} setup>", "exec"), namespace)
+    bind(namespace)
+    old = os.getcwd()
+    os.chdir(EXERCISES_DIR)
+    try:
+        exec(compile(cells[test_id].source, f"<{assignment} {test_id}>", "exec"), namespace)
+    finally:
+        os.chdir(old)
 
 
-@pytest.mark.parametrize("seed", [0, 40])
-def test_shift_check_control_is_competent_without_a_shift(seed):
-    """The shift check needs a control agent that lands in 'both generalize' when nothing is shifted."""
-    levels = list(checks._levels("deploy", 60, seed + 9))
-    measured = ref.measure_generalization(rollout(checks._control_agent(seed), levels, seed=seed))
-    assert ref.reference_classify_cell(measured) == ref.BOTH_GENERALIZE, measured
+def exec_answer(source: str, where: str):
+    def bind(namespace):
+        try:
+            exec(compile(source, where, "exec"), namespace)
+        except NotImplementedError:  # a stub that raises at once (a prediction not made yet)
+            pass
+    return bind
 
 
-def test_reference_level_distinguishes_and_training_level_does_not():
-    from gmg_teach.measure.goals import CANDIDATE_GOALS
-    from gmg_teach.world.levels import parse_level
-
-    good, bad = parse_level(ref.reference_distinguishing_level()), parse_level(dl_training_level())
-    for a, b in [("exit", "green"), ("exit", "nearest_object"), ("green", "nearest_object")]:
-        assert ref.level_distinguishes(good, CANDIDATE_GOALS[a], CANDIDATE_GOALS[b])
-        assert not ref.level_distinguishes(bad, CANDIDATE_GOALS[a], CANDIDATE_GOALS[b])
+def bind_value(name: str, value, is_value: bool):
+    def bind(namespace):
+        namespace[name] = value
+    return bind
 
 
-def test_reference_shaping_keeps_the_optimal_policy_on_a_trained_level():
-    """Potential-based shaping: its optimal moves equal those planned for the unshaped reward by the package."""
-    tables = checks._tables("train", 3, 4)
-    next_state, terminal = tables.next_state[0], tables.object_at[0] >= 0
-    reward = checks._tile_reward_table(tables, 0, exit_reward(tables, 0))
-    shaped = ref.reference_shaped_reward(next_state, reward, np.random.default_rng(0).normal(size=tables.n_tiles),
-                                         terminal, 0.95)
-    q_package, _ = value_iteration(tables, 0, discount=0.95)
-    q_shaped, _ = ref.reference_value_iteration(next_state, shaped, terminal, 0.95)
-    same = optimal_actions(q_package)[~terminal] == optimal_actions(q_shaped, 1e-6)[~terminal]
-    assert same.all()
+CASES = sorted(EXERCISES)
 
 
-@pytest.mark.parametrize("notebook", ["01_the_maze", "02_capabilities_vs_goals", "03_unidentifiability"])
-def test_solution_notebook_runs_top_to_bottom(notebook):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    path = ROOT / "solutions" / f"{notebook}.ipynb"
-    nb = nbformat.read(str(path), as_version=4)
-    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), "commit without outputs"
-    os.environ["GMG_TEACH_FAST"] = "1"  # inherited by the kernel
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}})
-    client.execute()
-    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "✓" in text
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_the_reference_passes(assignment, test_id, capsys):
+    answer = answer_cell_of(assignment, test_id)
+    run_test_cell(assignment, test_id, exec_answer(solution_cells(assignment)[answer].source, f"<{answer}>"))
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_the_untouched_stub_fails(assignment, test_id):
+    answer = answer_cell_of(assignment, test_id)
+    stub = _cells(EXERCISES_DIR, assignment)[answer].source
+    assert "raise NotImplementedError()" in stub
+    with pytest.raises(CheckFailed):
+        run_test_cell(assignment, test_id, exec_answer(stub, f"<{answer} stub>"))
+
+
+BUG_CASES = [(a, t, bug) for (a, t), ex in sorted(EXERCISES.items()) for bug in ex.bugs]
+
+
+@pytest.mark.parametrize("assignment,test_id,bug", BUG_CASES)
+def test_each_planted_bug_fails_with_a_hint(assignment, test_id, bug):
+    ex = EXERCISES[assignment, test_id]
+    with pytest.raises(CheckFailed) as failed:
+        run_test_cell(assignment, test_id, bind_value(ex.answer, ex.bugs[bug], ex.value))
+    message = str(failed.value)
+    assert "Traceback" not in message and len(message) < 3000
+    if bug == ex.crash:
+        assert "at line" in message and "With" not in message, message
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_a_lying_eq_fails(assignment, test_id):
+    ex = EXERCISES[assignment, test_id]
+    fake = LyingStr("anything") if ex.value else liar
+    with pytest.raises(CheckFailed):
+        run_test_cell(assignment, test_id, bind_value(ex.answer, fake, ex.value))
+
+
+@pytest.mark.parametrize("assignment,test_id", CASES)
+def test_seeded_exercises_have_an_ignored_seed_bug(assignment, test_id):
+    """A function that takes a seed or a generator has at least one planted bug that ignores it (and it fails)."""
+    ex = EXERCISES[assignment, test_id]
+    source = solution_cells(assignment)[answer_cell_of(assignment, test_id)].source
+    signature = re.search(rf"def {ex.answer}\((.*?)\)", source)
+    seeded = bool(signature) and bool(re.search(r"\b(seed|rng)\b", signature.group(1)))
+    assert bool(ex.ignored_seed) == seeded, "a seeded exercise needs an ignored-seed bug (and only those do)"
+    assert set(ex.ignored_seed) <= set(ex.bugs)
+
+
+def test_every_graded_test_cell_is_in_the_table():
+    for notebook in sorted(SOLUTIONS.glob("*.ipynb")):
+        nb = nbformat.read(notebook, as_version=4)
+        for cell in nb.cells:
+            if is_grade(cell) and cell.cell_type == "code":
+                assert (notebook.stem, grade_id(cell)) in EXERCISES, (notebook.stem, grade_id(cell))
