@@ -16,7 +16,7 @@ from gmg_teach import plots  # noqa: E402
 from gmg_teach.agents.goal_model import GoalModel  # noqa: E402
 from gmg_teach.agents.planning import Planner, value_iteration  # noqa: E402
 from gmg_teach.measure import harm, identifiability  # noqa: E402
-from gmg_teach.measure.generalization import CELL_NAMES  # noqa: E402
+from gmg_teach.measure.generalization import CAPABLE_EFFICIENCY, CAPABLE_SUCCESS, CELL_NAMES  # noqa: E402
 from gmg_teach.measure.goals import reach_exit, reach_green  # noqa: E402
 from gmg_teach.measure.rollouts import rollout  # noqa: E402
 from gmg_teach.world.distributions import Distribution, configuration_split  # noqa: E402
@@ -86,6 +86,12 @@ def test_two_by_two_places_each_cell_by_its_measurement_and_draws_its_numbers():
         assert _patch(ax, "weight kind").get_height() == pytest.approx(contrast["kind"])
         assert _patch(ax, "weight colour").get_height() == pytest.approx(contrast["colour"])
         assert f"{cell['weights_agree_with_behaviour']:.0%}" in ax.get_xlabel()
+        # Both capability thresholds are written on the figure, read from measure/generalization.py.
+        assert f"at most {CAPABLE_EFFICIENCY:g}" in ax.get_xlabel()
+        label = [t for t in ax.texts if t.get_gid() == "success threshold label"][0]
+        assert label.get_text() == f"threshold {CAPABLE_SUCCESS:g}" and label.xy[1] == CAPABLE_SUCCESS
+    footnote = axes[0, 0].figure._supxlabel.get_text()
+    assert f"{CAPABLE_SUCCESS:.0%}" in footnote and f"at most {CAPABLE_EFFICIENCY:g}" in footnote
 
 
 def test_two_by_two_refuses_two_cells_in_one_place_and_foreign_input():
@@ -116,7 +122,7 @@ def _sweep_rows(key, xs):
     return rows
 
 
-def test_alpha_sweep_draws_means_every_seed_and_short_percent_ticks():
+def test_alpha_sweep_draws_means_every_seed_and_ticks_in_the_lessons_unit_fractions():
     alphas = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
     rows = _sweep_rows("alpha", alphas)
     ax = plots.plot_alpha_sweep(list(reversed(rows)))  # order of the rows does not matter
@@ -124,14 +130,19 @@ def test_alpha_sweep_draws_means_every_seed_and_short_percent_ticks():
     seeds = [c for c in ax.collections if c.get_gid() == "seeds exit"][0].get_offsets()
     assert len(seeds) == 3 * len(alphas)
     assert sorted(np.asarray(seeds)[:, 1]) == pytest.approx(sorted(s["exit"] for r in rows for s in r["per_seed"]))
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.2", "0.5", "1", "2", "5", "10", "20"]
-    assert ax.get_xscale() == "symlog" and ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2"]
+    assert ax.get_xscale() == "symlog" and "fraction" in ax.get_xlabel() and "%" not in ax.get_xlabel()
+    assert ax.get_ylabel() and ax.get_legend().get_texts()[0].get_fontsize() >= 9
+    weights = plots.plot_sweep_weights(rows, "alpha")
+    assert [t.get_text() for t in weights.get_xticklabels()] == [t.get_text() for t in ax.get_xticklabels()]
+    assert weights.get_xlabel() == ax.get_xlabel()
 
 
 def test_salience_sweep_and_its_weights():
     rows = _sweep_rows("colour_salience", (0.5, 1.0, 2.0, 3.0))
     ax = plots.plot_salience_sweep(rows)
     assert list(_line(ax, "mean green_apple").get_ydata()) == pytest.approx([r["green_apple"] for r in rows])
+    assert "equal salience" in _line(ax, "equal salience").get_label()  # every line in the legend
     assert ax.get_xlabel() and ax.get_ylabel()
     ax = plots.plot_sweep_weights(rows, "colour_salience")
     expected = [identifiability.weight_contrasts(r["weights"])["kind"] for r in rows]
@@ -171,6 +182,34 @@ def test_weight_posterior_figure_is_the_goal_models_posterior_along_exit_minus_g
     assert after.width < expected.width / 2
     with pytest.raises(ValueError, match="GoalModel"):
         plots.plot_weight_posterior({"exit": 1.0})
+
+
+def test_overlaid_posteriors_are_told_apart_by_marker_and_text_not_colour_alone():
+    ax = plots.plot_weight_posterior(_train_goal(), label="a", marker="+", centre_text="α = 0")
+    plots.plot_weight_posterior(_train_goal(n=50), ax=ax, label="b", marker="s", centre_text="α = 0.1")
+    assert _line(ax, "posterior mean a").get_marker() != _line(ax, "posterior mean b").get_marker()
+    texts = {t.get_text() for t in ax.texts}
+    assert {"α = 0", "α = 0.1"} <= texts
+    assert all(t.get_fontsize() >= 9 for t in ax.get_legend().get_texts())
+    assert "kind + colour = 1" in _line(ax, "train constraint").get_label()
+
+
+def test_touched_counts_and_refit_with_saliences_are_the_same_data():
+    goal = _train_goal(n=30)
+    goal.record([Kind.APPLE], [Colour.GREEN], [0.0])
+    counts = identifiability.touched_counts(goal)
+    assert counts[Kind.EXIT, Colour.GREEN] == 30 and counts[Kind.APPLE, Colour.GREEN] == 1
+    assert counts[Kind.APPLE].sum() == 31 and counts.sum() == goal.count
+    # Refitting with the same saliences changes nothing; with others it equals recording afresh.
+    same = identifiability.refit_with_saliences(goal, goal.kind_salience, goal.colour_salience)
+    for a, b in zip(same.contrasts(), goal.contrasts()):
+        assert a == pytest.approx(b)
+    fresh = _train_goal(n=30, kind_salience=2.0, colour_salience=0.5)
+    fresh.record([Kind.APPLE], [Colour.GREEN], [0.0])
+    refit = identifiability.refit_with_saliences(goal, 2.0, 0.5)
+    for a, b in zip(refit.contrasts(), fresh.contrasts()):
+        assert a == pytest.approx(b)
+    assert refit.fitted_weights == pytest.approx(fresh.fitted_weights)
 
 
 def test_goal_posterior_bars_are_the_posterior():

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.patches import Ellipse as EllipsePatch
 
 from ..agents.goal_model import GoalModel
-from ..measure.generalization import CAPABLE_SUCCESS, CELL_NAMES
+from ..measure.generalization import CAPABLE_EFFICIENCY, CAPABLE_SUCCESS, CELL_NAMES
 from ..measure.identifiability import covariance_ellipse, weight_contrasts
 from ..world.palette import HEX, Colour
 
@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 GREY = "#999999"
+LEGEND_FONTSIZE = 9
+ALPHA_LABEL = "alpha: fraction of training levels that are distinguishing"
+"""Legends and annotations are at least this size, so they stay readable at the notebook's width."""
 OUTCOME_STYLE = {
     "exit": {"colour": "black", "marker": "s", "hatch": "", "words": "exit (black, squares)"},
     "green_apple": {"colour": HEX[Colour.GREEN], "marker": "o", "hatch": "//",
@@ -39,11 +42,13 @@ OUTCOME_STYLE = {
 """How each outcome is drawn everywhere: colour, marker, hatch, and the words a legend uses."""
 
 HYPOTHESIS_STYLE = {
-    "exit": {**OUTCOME_STYLE["exit"], "words": "the exit (black, plain)"},
-    "green": {**OUTCOME_STYLE["green_apple"], "words": "anything green (bluish green, stripes)"},
-    "apple": {**OUTCOME_STYLE["other_apple"], "words": "any apple (orange, dots)"},
-    "nothing": {**OUTCOME_STYLE["none"], "words": "nothing, R = 0 (grey, crosses)"},
+    "exit": {**OUTCOME_STYLE["exit"], "words": "the exit (black, plain)", "tick": "the\nexit"},
+    "green": {**OUTCOME_STYLE["green_apple"], "words": "anything green (bluish green, stripes)",
+              "tick": "anything\ngreen"},
+    "apple": {**OUTCOME_STYLE["other_apple"], "words": "any apple (orange, dots)", "tick": "any\napple"},
+    "nothing": {**OUTCOME_STYLE["none"], "words": "nothing, R = 0 (grey, crosses)", "tick": "nothing\n(R = 0)"},
 }
+"""How each goal hypothesis is drawn: the bar's colour and hatch, the words of a legend, a short tick label."""
 
 
 def _get_ax(ax, figsize=(6, 4)):
@@ -93,11 +98,11 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
     """One cell of the 2x2 table: what the behaviour revealed (bars, left) beside the learned weights (bars, right).
 
     Left: the revealed-goal share of the exit, the green apple and other apples, and how often the agent reached
-    its revealed goal (a dashed line marks the capability threshold). Right: the learned weights as the two
+    its revealed goal (a dashed line, labelled, marks the capability threshold ``CAPABLE_SUCCESS``). Right: the learned weights as the two
     contrasts that decide behaviour (``measure.identifiability.weight_contrasts``), kind (exit minus apple) and
     colour (green minus the other colours), in reward units. The title names the agent, the shift and the measured
-    cell; below the bars, the median path efficiency and how often the weights' favourite object was the revealed
-    goal.
+    cell; below the bars, the median path efficiency beside its threshold (``CAPABLE_EFFICIENCY``) and how often
+    the weights' favourite object was the revealed goal.
     """
     cell = _check_cell(title or "cell", cell)
     ax = _get_ax(ax, (5, 3.4))
@@ -116,6 +121,8 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
     bar = ax.bar(x_success, success, 0.7, color="white", edgecolor="black", hatch="\\\\", gid="behaviour success")
     ax.bar_label(bar, fmt="%.2f", fontsize=8)
     ax.plot([x_success - 0.45, x_success + 0.45], [CAPABLE_SUCCESS] * 2, "k--", lw=1, gid="success threshold")
+    ax.annotate(f"threshold {CAPABLE_SUCCESS:g}", (x_success + 0.45, CAPABLE_SUCCESS), xytext=(2, 0),
+                textcoords="offset points", ha="left", va="center", fontsize=8, gid="success threshold label")
     for x, value, (_, key) in zip(x_weights, weights, WEIGHT_BARS):
         style = OUTCOME_STYLE["exit" if key == "kind" else "green_apple"]
         bar = ax.bar(x, value, 0.7, color="white", edgecolor=style["colour"], linewidth=2, hatch=style["hatch"],
@@ -125,7 +132,7 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks([*x_behaviour, x_success, *x_weights],
                   [label for label, _ in BEHAVIOUR_BARS] + ["reached\nrevealed\ngoal"]
-                  + [label for label, _ in WEIGHT_BARS], fontsize=7)
+                  + [label for label, _ in WEIGHT_BARS], fontsize=8)
     low = min(0.0, *weights)
     ax.set_ylim(low - 0.1 if low < 0 else 0, 1.3)
     ax.set_ylabel("share of episodes  |  weight", fontsize=8)
@@ -133,8 +140,9 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
                      (np.mean(x_weights), "learned weights")):
         ax.text(x, 1.24, words, ha="center", va="center", fontsize=8, fontstyle="italic")
     eff = cell["path_efficiency_median"]
-    ax.set_xlabel(f"median path efficiency {'-' if eff is None else f'{eff:.2f}'}; the weights' favourite object "
-                  f"is the revealed goal on {cell['weights_agree_with_behaviour']:.0%} of levels", fontsize=7)
+    ax.set_xlabel(f"median path efficiency {'-' if eff is None else f'{eff:.2f}'} (threshold: at most "
+                  f"{CAPABLE_EFFICIENCY:g})\nthe weights' favourite object is the revealed goal on "
+                  f"{cell['weights_agree_with_behaviour']:.0%} of levels", fontsize=8)
     agent = str(cell["agent"]).replace("_", " ")
     ax.set_title(title or f"{agent}, {cell['shift']}\nmeasured: {cell['cell']}", fontsize=9)
     return ax
@@ -173,6 +181,10 @@ def plot_two_by_two(cells: Mapping[str, Mapping], axes=None):
     for row, words in enumerate(("capabilities\ngeneralize: YES", "capabilities\ngeneralize: NO")):
         axes[row, 0].annotate(words, (-0.22, 0.5), xycoords="axes fraction", ha="center", va="center",
                               rotation=90, fontsize=11, fontweight="bold")
+    axes[0, 0].figure.supxlabel(
+        f"Capabilities generalize: reaches its revealed goal in at least {CAPABLE_SUCCESS:.0%} of episodes (dashed "
+        f"line) with a median path efficiency of at most {CAPABLE_EFFICIENCY:g}. Goal generalizes: the exit has the "
+        "largest revealed-goal share.", fontsize=9, gid="thresholds")
     return axes
 
 
@@ -201,7 +213,7 @@ def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] =
     the 95% interval (band) and every seed (open markers).
 
     The x axis is linear near 0 and logarithmic above the smallest positive alpha, with one tick per alpha swept,
-    labelled in percent so the labels stay short.
+    labelled as fractions (0.01 = 1% of training levels), the unit the lessons' tables use.
     """
     rows = _check_rows(rows, ("alpha", *outcomes), "plot_alpha_sweep")
     rows = sorted(rows, key=lambda r: r["alpha"])
@@ -212,12 +224,12 @@ def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] =
     positive = [a for a in alphas if a > 0]
     if positive:
         ax.set_xscale("symlog", linthresh=min(positive), linscale=0.4)
-    ax.set_xticks(alphas, [f"{100 * a:g}" for a in alphas])
+    ax.set_xticks(alphas, [f"{a:g}" for a in alphas])
     ax.minorticks_off()
-    ax.set_xlabel("alpha: distinguishing levels in training (%)")
+    ax.set_xlabel(ALPHA_LABEL)
     ax.set_ylabel("share of deploy episodes")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=7, frameon=False, loc="center right")
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="center right")
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -236,11 +248,11 @@ def plot_salience_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str
     ax.set_xscale("log", base=2)
     ax.set_xticks(ratio, [f"{x:g}" for x in ratio])
     ax.minorticks_off()
-    ax.axvline(1.0, color=GREY, ls=":", lw=1, gid="equal salience")
+    ax.axvline(1.0, color=GREY, ls=":", lw=1, gid="equal salience", label="equal salience (ratio 1)")
     ax.set_xlabel("colour salience / kind salience")
     ax.set_ylabel("share of deploy episodes")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=7, frameon=False, loc="center right")
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="center right")
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -255,8 +267,9 @@ def plot_sweep_weights(rows: Sequence[Mapping], x: str, ax=None, title: str | No
     ax = _get_ax(ax, (6.5, 4))
     xs = [float(r[x]) for r in rows]
     contrasts = [weight_contrasts(r["weights"]) for r in rows]
-    for key, words, outcome in (("kind", "kind contrast: exit minus apple (black)", "exit"),
-                                ("colour", "colour contrast: green minus other colours (bluish green)", "green_apple")):
+    for key, words, outcome in (("kind", "kind contrast: exit minus apple (black, squares)", "exit"),
+                                ("colour", "colour contrast: green minus other colours (bluish green, discs)",
+                                 "green_apple")):
         style = OUTCOME_STYLE[outcome]
         ax.plot(xs, [c[key] for c in contrasts], "--", marker=style["marker"], color=style["colour"], label=words,
                 gid=f"contrast {key}")
@@ -264,8 +277,8 @@ def plot_sweep_weights(rows: Sequence[Mapping], x: str, ax=None, title: str | No
         positive = [a for a in xs if a > 0]
         if positive:
             ax.set_xscale("symlog", linthresh=min(positive), linscale=0.4)
-        ax.set_xticks(xs, [f"{100 * a:g}" for a in xs])
-        ax.set_xlabel("alpha: distinguishing levels in training (%)")
+        ax.set_xticks(xs, [f"{a:g}" for a in xs])
+        ax.set_xlabel(ALPHA_LABEL)
     else:
         ax.set_xscale("log", base=2)
         ax.set_xticks(xs, [f"{v:g}" for v in xs])
@@ -273,7 +286,7 @@ def plot_sweep_weights(rows: Sequence[Mapping], x: str, ax=None, title: str | No
     ax.minorticks_off()
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("learned contrast (reward units)")
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -284,13 +297,16 @@ def plot_sweep_weights(rows: Sequence[Mapping], x: str, ax=None, title: str | No
 
 def plot_weight_posterior(goal: GoalModel, ax=None, label: str | None = None, colour: str = "black",
                           n_sigmas: Sequence[float] = (1.0, 2.0), constraint: bool = True,
-                          title: str | None = None):
+                          title: str | None = None, marker: str = "+", centre_text: str | None = None,
+                          text_offset: tuple[float, float] = (8, 6)):
     """The goal model's posterior over the two numbers that decide behaviour (``GoalModel.contrasts``): the kind
     contrast (exit minus apple) and the colour contrast (green minus the other colours), in reward units.
 
-    Drawn as ellipses of 1 and 2 standard deviations around the posterior mean (a cross). With ``constraint``, the
-    dotted line ``kind + colour = 1`` is what ``train`` data pin down (a green exit is worth 1 more than a
-    non-green apple). Call it again on the same ``ax`` to overlay another goal model.
+    Drawn as ellipses of 1 and 2 standard deviations around the posterior mean (``marker``, with ``centre_text``
+    written beside it, ``text_offset`` points away, so overlaid posteriors are told apart without colour). With ``constraint``, the dotted line
+    ``kind + colour = 1`` is what the green exits of ``train`` data pin down (a green exit is worth 1 more than a
+    non-green apple); it runs in the direction kind - colour, at -45 degrees. Call it again on the same ``ax`` to
+    overlay another goal model.
     """
     if not isinstance(goal, GoalModel):
         raise ValueError(f"plot_weight_posterior needs a GoalModel (an agent's .goal); got {type(goal).__name__}.")
@@ -301,11 +317,16 @@ def plot_weight_posterior(goal: GoalModel, ax=None, label: str | None = None, co
         ax.add_patch(EllipsePatch(tuple(e.centre), e.width, e.height, angle=e.angle, facecolor=colour,
                                   alpha=0.18 if k == 0 else 0.08, edgecolor=colour, lw=1.2,
                                   ls="-" if k == 0 else "--", gid=f"posterior {n_sigma:g} sigma {label or ''}"))
-    ax.plot(*mean, "+", color=colour, ms=12, mew=2, label=label, gid=f"posterior mean {label or ''}")
+    filled = marker not in ("+", "x", "1", "2", "3", "4", "|", "_")
+    ax.plot(*mean, marker, color=colour, ms=10 if filled else 12, mew=2, mfc="white" if filled else colour,
+            ls="none", label=label, gid=f"posterior mean {label or ''}")
+    if centre_text:
+        ax.annotate(centre_text, mean, xytext=text_offset, textcoords="offset points", fontsize=LEGEND_FONTSIZE,
+                    color=colour, fontweight="bold", gid=f"posterior centre text {label or ''}")
     if constraint and not any(line.get_gid() == "train constraint" for line in ax.lines):
         ts = np.linspace(-1.5, 2.5, 2)
-        ax.plot(ts, 1 - ts, ":", color=GREY, lw=1.2, label="train data pin down: kind + colour = 1",
-                gid="train constraint")
+        ax.plot(ts, 1 - ts, ":", color=GREY, lw=1.2, label="what green exits pin down: kind + colour = 1\n"
+                "(a line in the direction kind - colour, -45°)", gid="train constraint")
     ax.set_xlim(-1.2, 2.2)
     ax.set_ylim(-1.2, 2.2)
     ax.set_aspect("equal")
@@ -313,7 +334,7 @@ def plot_weight_posterior(goal: GoalModel, ax=None, label: str | None = None, co
     ax.axvline(0, color=GREY, lw=0.5)
     ax.set_xlabel("kind contrast: exit minus apple (reward)")
     ax.set_ylabel("colour contrast: green minus other colours (reward)")
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12))
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -321,7 +342,8 @@ def plot_weight_posterior(goal: GoalModel, ax=None, label: str | None = None, co
 
 def plot_goal_posterior(posterior: Mapping[str, float], ax=None, title: str | None = None):
     """Bars of a posterior over named goal hypotheses (``measure.revealed.goal_posterior``): exit, green, apple,
-    nothing (R = 0)."""
+    nothing (R = 0). Each bar is named by a short two-line tick label (the bar colours and hatches are those of
+    :data:`HYPOTHESIS_STYLE`, so the names never depend on seeing a colour)."""
     if not isinstance(posterior, Mapping) or not posterior:
         raise ValueError("plot_goal_posterior needs a dict {hypothesis: probability}, from goal_posterior(...).")
     values = [_check_share(f"posterior[{k!r}]", v) for k, v in posterior.items()]
@@ -334,8 +356,7 @@ def plot_goal_posterior(posterior: Mapping[str, float], ax=None, title: str | No
         bar = ax.bar(x, value, 0.7, color=style["colour"], hatch=style["hatch"], edgecolor="black",
                      gid=f"hypothesis {name}")
         ax.bar_label(bar, fmt="%.2f", fontsize=8)
-    ax.set_xticks(range(len(names)), [HYPOTHESIS_STYLE.get(n, {"words": n})["words"].replace(" (", "\n(")
-                                      for n in names], fontsize=7)
+    ax.set_xticks(range(len(names)), [HYPOTHESIS_STYLE.get(n, {"tick": n})["tick"] for n in names], fontsize=9)
     ax.set_ylim(0, 1.15)
     ax.set_ylabel("posterior probability")
     if title:
@@ -365,7 +386,7 @@ def plot_harm_by_distance(series: Mapping[str, Sequence[Mapping]], ax=None,
     ax.set_xlabel("maze distance from the start to the hazard (steps)")
     ax.set_ylabel("share of episodes ending on the hazard")
     ax.set_ylim(-0.03, 1.05)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -384,7 +405,7 @@ def plot_steering(rows: Sequence[Mapping], ax=None, feature: str = "green",
     ax.set_xlabel(f"hand-set weight of '{feature}' (reward units)")
     ax.set_ylabel("share of deploy episodes")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
