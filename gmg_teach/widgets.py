@@ -361,17 +361,22 @@ def _plain_text_fallback(widget, text) -> None:
 
 
 def _show_in(output, figure: Figure, text: str | None = None, dpi: int = 72) -> None:
-    """Replace what ``output`` shows by the figure (and some text). Skipped where no front end would see it."""
+    """Replace what ``output`` shows by the figure (and some text). Skipped where no front end would see it.
+
+    The new outputs are set in one assignment of the Output widget's ``outputs``, not captured with ``with output:``:
+    captured output inside a running cell sometimes stalls nbclient until its timeout (jupyter/nbclient#312), and
+    one assignment also replaces the old picture without a flicker.
+    """
     if not has_widget_front_end():
         return
-    from IPython.display import Image, display
+    from IPython.core.formatters import format_display_data
+    from IPython.display import Image
 
-    png = figure_png(figure, dpi)
-    output.clear_output(wait=True)
-    with output:
-        display(Image(data=png))
-        if text:
-            print(text)
+    data, metadata = format_display_data(Image(data=figure_png(figure, dpi)))
+    shown = [{"output_type": "display_data", "data": data, "metadata": metadata}]
+    if text:
+        shown.append({"output_type": "stream", "name": "stdout", "text": text + "\n"})
+    output.outputs = tuple(shown)
 
 
 class TrainLivePanel:
@@ -465,7 +470,7 @@ class TrainLivePanel:
         finally:
             self.button.disabled = False
         if has_widget_front_end():
-            self.live_output.clear_output()  # the summary below repeats the finished picture
+            self.live_output.outputs = ()  # the summary below repeats the finished picture
         self.figure = draw_training_summary(self.result)
         _show_in(self.summary_output, self.figure, summary_text(self.result))
         self.progress.value = self.progress.max

@@ -202,3 +202,17 @@ def test_held_out_levels_are_held_out_and_cached():
     from gmg_teach.world.distributions import configuration_split
 
     assert {configuration_split(lvl) for lvl in tables.levels} == {"held_out"}
+
+
+def test_panels_show_figures_by_setting_the_output_widgets_outputs(trained, monkeypatch):
+    # In a kernel the picture goes into the Output widget in one assignment of its outputs (captured output with
+    # `with output:` sometimes stalled nbclient until its timeout: jupyter/nbclient#312).
+    monkeypatch.setattr(widgets, "has_widget_front_end", lambda: True)
+    panel = widgets.SteeringPanel(trained.agent, trained.deploy.levels[0])
+    (shown,) = panel.output.outputs
+    assert shown["output_type"] == "display_data" and shown["data"]["image/png"]
+    train = widgets.TrainLivePanel(widgets.TrainingSettings(**SMALL))
+    train.on_train_clicked()
+    picture, words = train.summary_output.outputs
+    assert picture["data"]["image/png"] and words["text"] == widgets.summary_text(train.result) + "\n"
+    assert train.live_output.outputs == ()
