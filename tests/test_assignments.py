@@ -1,17 +1,23 @@
-"""Every real assignment (solutions/*.ipynb) grades end to end: the built-in grader and real nbgrader.
+"""The three real assignments grade end to end, and what students install holds none of their answers.
 
-Generic: what each assignment should score follows from its cells' points. For each assignment one
-``gmg-teach grade --jobs 2`` run grades the solution (full auto-graded marks), the untouched exercise (zero), one
-submission per planted bug declared in ``solutions/<assignment>.bugs.py`` (the solution with that bug: loses exactly
-that answer's tests) and one that redefines a check (zero). Real nbgrader runs on the first assignment only: it is
-the same round trip for every assignment. Kernels see ``GMG_TEACH_FAST=1`` (set with monkeypatch).
+Fast tests (no kernel): the structure each notebook promises (points, one written answer, one prediction), every
+name a test cell calls is bound by the instructor's read-only cells or the test cell itself, and no solution
+region's code (normalised) appears anywhere in the installed package or in ``exercises/``.
+
+Slow tests (kernels): one ``gmg-teach grade --jobs 2`` run per assignment grades the solution notebook (full
+auto-graded marks), the untouched exercise (zero), a planted-wrong submission (the solution with one function body
+subtly wrong: loses exactly that exercise's points), a submission that redefines ``visible_check`` (no credit) and,
+for assignment 3, one that rebinds it in the read-only setup cell (ignored: that cell is the instructor's). Real
+nbgrader autogrades one assignment (03, the quickest) and releases exactly our exercise.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import csv
 import os
-import runpy
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -19,41 +25,174 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import gmg_teach
 from gmg_teach.cli import main
 from gmg_teach.grading.assignment import load_assignment
-from gmg_teach.grading.build import grade_id
+from gmg_teach.grading.build import grade_id, is_locked, nbgrader_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "grading"))
-from crafted import Crafted, crafted_class, expected_points, read_source  # noqa: E402
+PACKAGE = Path(gmg_teach.__file__).resolve().parent
 
-ASSIGNMENTS = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
-pytestmark = pytest.mark.skipif(not ASSIGNMENTS, reason="no solution notebooks yet")
+# assignment -> auto-graded points per test cell (what the notebooks promise their students)
+POINTS = {
+    "01_the_maze": {"test_all_goals_update": 3, "test_choose_move": 3, "test_fit_goal": 2,
+                    "test_predict_larger_weight": 1},
+    "02_capabilities_vs_goals": {"test_decision_log_likelihood": 3, "test_classify_cell": 3,
+                                 "test_predict_renovated_cell": 1, "test_noisy_rates": 3},
+    "03_unidentifiability": {"test_goal_posterior": 3, "test_predict_train_posterior": 1, "test_shaped_reward": 2,
+                             "test_same_optimal_policy": 2, "test_design_distinguishing_level": 3},
+}
+MANUAL = {"01_the_maze": "maze_question", "02_capabilities_vs_goals": "dangerous_cell_question",
+          "03_unidentifiability": "unidentifiability_question"}
+PREDICTION = {"01_the_maze": ("predict_larger_weight", "test_fit_goal"),  # (prediction answer, the test before it)
+              "02_capabilities_vs_goals": ("predict_renovated_cell", "test_classify_cell"),
+              "03_unidentifiability": ("predict_train_posterior", "test_goal_posterior")}
+
+# assignment -> (answer cell, exact text in the reference solution, the subtly wrong text, its test)
+PLANTED = {
+    "01_the_maze": ("fit_goal",  # the prior precision used as a variance
+                    "precision = X.T @ X + prior_precision * np.eye(X.shape[1])",
+                    "precision = X.T @ X + np.eye(X.shape[1]) / prior_precision", "test_fit_goal"),
+    "02_capabilities_vs_goals": ("classify_cell",  # the mean efficiency, not the median
+                                 "median = float(np.median(efficiencies)) if len(efficiencies) else None",
+                                 "median = float(np.mean(efficiencies)) if len(efficiencies) else None",
+                                 "test_classify_cell"),
+    "03_unidentifiability": ("shaped_reward",  # keeps the potential on the objects' tiles
+                             "phi = np.where(terminal, 0.0, np.asarray(potential, dtype=float))",
+                             "phi = np.asarray(potential, dtype=float)", "test_shaped_reward"),
+}
+FAKE_CHECK = "\n\n\ndef visible_check(*args, **kwargs):\n    print('✓ all checks passed')\n"
 
 
-def planted_bugs(name: str) -> dict[str, Crafted]:
-    """Submissions from ``solutions/<name>.bugs.py``: BUGS = {answer grade_id: [(why, right text, wrong text)]}."""
-    path = SOLUTIONS / f"{name}.bugs.py"
-    if not path.exists():
-        return {}
-    bugs = runpy.run_path(str(path))["BUGS"]
-    out = {}
-    for answer, planted in bugs.items():
-        for number, (why, right, wrong) in enumerate(planted, start=1):
-            nb = nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
-            cell = next(c for c in nb.cells if grade_id(c) == answer)
-            assert cell.source.count(right) == 1, f"{path}: the bug {why!r} no longer applies to {answer}"
-            cell.source = cell.source.replace(right, wrong)
-            out[f"bug_{answer}_{number}"] = Crafted(nbformat.writes(nb), {answer})
+def cell_with(nb, gid: str):
+    return next(cell for cell in nb.cells if grade_id(cell) == gid)
+
+
+def solution(name: str):
+    return nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
+
+
+def planted_wrong(name: str):
+    answer, right, wrong, _ = PLANTED[name]
+    nb = solution(name)
+    cell = cell_with(nb, answer)
+    assert cell.source.count(right) == 1, f"the planted bug no longer applies to {answer}"
+    cell.source = cell.source.replace(right, wrong)
+    return nb
+
+
+def redefines_check(name: str):
+    """Wrong answer, plus a fake visible_check defined in the answer cell."""
+    nb = planted_wrong(name)
+    cell_with(nb, PLANTED[name][0]).source += FAKE_CHECK
+    return nb
+
+
+def edits_setup_cell(name: str):
+    """Wrong answer, plus a fake visible_check bound in the (read-only) setup cell."""
+    nb = planted_wrong(name)
+    cell_with(nb, "setup").source += "\nvisible_check = lambda *args, **kwargs: print('✓ all checks passed')\n"
+    return nb
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fast: structure, protection, no answers in what students install
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_assignment_structure_is_what_the_tests_expect(name):
+    assignment = load_assignment(SOLUTIONS, name)
+    assert assignment.tests == POINTS[name] and list(assignment.manual) == [MANUAL[name]]
+    header = solution(name).cells[0].source
+    auto = sum(POINTS[name].values())
+    assert f"**Points:** {auto} auto-graded + {int(assignment.manual[MANUAL[name]])} graded by hand" in header
+
+
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_the_prediction_is_recorded_before_the_cell_that_reveals_it(name):
+    """Predict before you run: the prediction's answer and test come right before the revealing (ungraded) cell."""
+    answer, _ = PREDICTION[name]
+    cells = solution(name).cells
+    index = next(i for i, c in enumerate(cells) if grade_id(c) == answer)
+    variable = re.search(r"^(predicted_\w+) = ", cells[index].source, re.M).group(1)
+    reveal = next(c for c in cells[index + 1:] if c.cell_type == "code" and not nbgrader_meta(c))
+    assert variable in reveal.source  # the reveal prints the prediction next to the answer
+    assert grade_id(cells[index + 1]) == f"test_{answer}"
+
+
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_every_name_a_test_cell_calls_is_bound_by_the_instructor(name):
+    """Otherwise a student could rebind it in an editable cell, and neither the guard nor the scan would know."""
+    assignment = load_assignment(SOLUTIONS, name)
+    for cell in solution(name).cells:
+        if grade_id(cell) in assignment.tests:
+            tree = ast.parse(cell.source)
+            defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))} | {
+                n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} | {
+                a.arg for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
+                for a in [*n.args.args, *n.args.kwonlyargs]}
+            called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            unbound = called - set(dir(builtins)) - set(assignment.imports) - defined
+            assert not unbound, (grade_id(cell), sorted(unbound))
+    assert is_locked(cell_with(solution(name), "setup")), "the setup cell should be read-only (nbgrader 'locked')"
+
+
+def _normalised_lines(code: str) -> list[str]:
+    """Code lines without comments, docstrings, blank lines or indentation."""
+    out = []
+    for line in code.splitlines():
+        line = re.sub(r"#.*$", "", line).strip()
+        if line and not line.startswith(('"""', "'''")):
+            out.append(re.sub(r"\s+", " ", line))
     return out
 
 
-def submissions(name: str) -> dict[str, Crafted]:
-    crafted = crafted_class(SOLUTIONS / f"{name}.ipynb", EXERCISES / f"{name}.ipynb")
-    solution = Crafted((SOLUTIONS / f"{name}.ipynb").read_text(encoding="utf-8"))
-    return {"solution": solution, "untouched": crafted["untouched"], "redefines_check": crafted["a_redefines_check"],
-            **planted_bugs(name)}
+def solution_regions():
+    for notebook in sorted(SOLUTIONS.glob("*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S):
+                lines = _normalised_lines(region)
+                if cell.cell_type == "code" and len(lines) >= 2:
+                    yield f"{notebook.stem}:{grade_id(cell)}", lines
+
+
+def test_no_solution_region_appears_in_the_package_or_the_exercises():
+    """Each solution region of two or more code lines, normalised, appears in no installed file and no exercise."""
+    haystacks = {}
+    for path in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.ipynb"), *EXERCISES.glob("*")]:
+        if path.is_file() and "__pycache__" not in path.parts:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if path.suffix == ".ipynb":
+                text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+            haystacks[path] = "\n".join(_normalised_lines(text))
+    regions = list(solution_regions())
+    assert len(regions) >= 10
+    for where, lines in regions:
+        needle = "\n".join(lines)
+        found = [str(p) for p, text in haystacks.items() if needle in text]
+        assert not found, f"the solution of {where} appears in {found}"
+
+
+def test_no_hidden_test_appears_in_the_exercises():
+    for notebook in sorted(EXERCISES.glob("*.ipynb")):
+        text = notebook.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" not in text and "hidden_check(" not in text and "reference_" not in text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Slow: the built-in grader on every assignment, real nbgrader on one
+# ---------------------------------------------------------------------------------------------------------------
+def submissions(name: str) -> dict:
+    crafted = {"solution": solution(name), "untouched": nbformat.read(EXERCISES / f"{name}.ipynb", as_version=4),
+               "planted_wrong": planted_wrong(name), "redefines_check": redefines_check(name)}
+    if name == "03_unidentifiability":
+        crafted["edits_setup_cell"] = edits_setup_cell(name)
+    return crafted
+
+
+def read_rows(out: Path) -> dict[str, dict[str, str]]:
+    with out.open(newline="", encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
 
 
 @pytest.fixture(scope="module")
@@ -61,38 +200,58 @@ def gradebooks(tmp_path_factory):
     """assignment -> its gradebook rows, one `gmg-teach grade --jobs 2` call per assignment."""
     root = tmp_path_factory.mktemp("real")
     books = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GMG_TEACH_FAST", "1")  # passed on into the sandboxed kernels
-        for name in ASSIGNMENTS:
-            folder = root / name
-            folder.mkdir()
-            for student, item in submissions(name).items():
-                (folder / f"{student}.ipynb").write_text(item.text, encoding="utf-8")
-            out = root / f"{name}.csv"
-            assert main(["grade", str(folder), "--assignment", name, "--out", str(out), "--solutions",
-                         str(SOLUTIONS), "--exercises", str(EXERCISES), "--jobs", "2", "--timeout", "300"]) == 0
-            with out.open(newline="", encoding="utf-8") as f:
-                books[name] = {row["student"]: row for row in csv.DictReader(f)}
+    for name in POINTS:
+        folder = root / name
+        folder.mkdir()
+        for student, nb in submissions(name).items():
+            nbformat.write(nb, folder / f"{student}.ipynb")
+        out = root / f"{name}.csv"
+        assert main(["grade", str(folder), "--assignment", name, "--out", str(out), "--solutions", str(SOLUTIONS),
+                     "--exercises", str(EXERCISES), "--jobs", "2", "--timeout", "120"]) == 0
+        books[name] = read_rows(out)
     return books
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_assignment_loads_with_points_and_a_written_answer(name):
-    assignment = load_assignment(SOLUTIONS, name, EXERCISES)
-    assert assignment.tests and all(points > 0 for points in assignment.tests.values())
-    assert assignment.manual, "each assignment ends with a written answer"
+def auto(row: dict, name: str) -> dict[str, float]:
+    return {gid: float(row[gid]) for gid in POINTS[name]}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_each_submission_scores_what_its_cells_promise(gradebooks, name):
-    source = read_source(SOLUTIONS / f"{name}.ipynb")
-    for student, item in submissions(name).items():
-        row = gradebooks[name][student]
-        got = {test: float(row[test]) for test in source.points}
-        assert got == expected_points(source, item), (student, row)
-    assert gradebooks[name]["solution"]["status"] == "graded" and gradebooks[name]["solution"]["notes"] == ""
-    assert gradebooks[name]["redefines_check"]["status"] == "tampering"
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_the_solution_scores_full_auto_graded_marks(gradebooks, name):
+    row = gradebooks[name]["solution"]
+    assert auto(row, name) == POINTS[name] and row["status"] == "graded" and row["notes"] == "", row
+    assert row[MANUAL[name]] == "" and float(row["total"]) == sum(POINTS[name].values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_the_untouched_exercise_scores_zero(gradebooks, name):
+    row = gradebooks[name]["untouched"]
+    assert row["status"] == "graded" and float(row["total"]) == 0 and row[MANUAL[name]] == "0", row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_a_planted_bug_loses_exactly_its_exercise(gradebooks, name):
+    row = gradebooks[name]["planted_wrong"]
+    assert auto(row, name) == {**POINTS[name], PLANTED[name][3]: 0}, row
+    assert row["status"] == "graded"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_redefining_a_check_gets_no_credit(gradebooks, name):
+    row = gradebooks[name]["redefines_check"]
+    assert row["status"] == "tampering" and float(row["total"]) == 0, row
+    assert "visible_check" in row["notes"]
+
+
+@pytest.mark.slow
+def test_a_check_rebound_in_the_setup_cell_is_ignored(gradebooks):
+    name = "03_unidentifiability"
+    row = gradebooks[name]["edits_setup_cell"]
+    assert auto(row, name) == {**POINTS[name], PLANTED[name][3]: 0}, row
 
 
 @pytest.mark.slow
@@ -104,18 +263,19 @@ def test_real_nbgrader_autogrades_a_real_assignment(tmp_path, monkeypatch):
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
-    name = ASSIGNMENTS[0]
+    name = "03_unidentifiability"
     monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
-    monkeypatch.setenv("GMG_TEACH_FAST", "1")
     course = tmp_path / "course"
+    expected = EXERCISES / f"{name}.expected.json"  # handed out with the exercise; the visible checks read it
     (course / "source" / name).mkdir(parents=True)
     shutil.copy(SOLUTIONS / f"{name}.ipynb", course / "source" / name)
-    for extra in EXERCISES.glob(f"{name}.expected.json"):
-        shutil.copy(extra, course / "source" / name)
+    shutil.copy(expected, course / "source" / name)
     students = {"sol": SOLUTIONS / f"{name}.ipynb", "stub": EXERCISES / f"{name}.ipynb"}
     for student, notebook in students.items():
-        (course / "submitted" / student / name).mkdir(parents=True)
-        shutil.copy(notebook, course / "submitted" / student / name / f"{name}.ipynb")
+        folder = course / "submitted" / student / name
+        folder.mkdir(parents=True)
+        shutil.copy(notebook, folder / f"{name}.ipynb")
+        shutil.copy(expected, folder)
     config = Config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_assignments = [dict(name=name)]
@@ -128,7 +288,8 @@ def test_real_nbgrader_autogrades_a_real_assignment(tmp_path, monkeypatch):
     ours = nbformat.read(EXERCISES / f"{name}.ipynb", as_version=4)
     ours.metadata.pop("gmg_teach")
     assert released == ours  # what nbgrader releases is our exercise
-    points = load_assignment(SOLUTIONS, name, EXERCISES).tests
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {student: gradebook.find_submission(name, student).score for student in students}
-    assert scores == {"sol": sum(points.values()), "stub": 0.0}  # written answers wait for a human
+        max_score = gradebook.find_assignment(name).max_score
+    assert scores == {"sol": sum(POINTS[name].values()), "stub": 0.0}  # the written answer waits for a human
+    assert max_score == sum(POINTS[name].values()) + 2
