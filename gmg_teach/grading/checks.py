@@ -4,7 +4,7 @@ Nothing here knows any exercise. The test cell under an exercise (in ``solutions
 to check::
 
     visible_check("q_update", q_update, [
-        case("an all-zero 3x4 table, state 0, action 1, reward 1, ...", np.zeros((3, 4)), 0, 1, 1.0, 2, False, 0.5, 0.9),
+        case("an all-zero 3x4 table, state 0, action 1, reward 1", np.zeros((3, 4)), 0, 1, 1.0, 2, False, 0.5, 0.9),
     ])
     ### BEGIN HIDDEN TESTS
     def reference_q_update(q_table, state, action, reward, next_state, terminated, learning_rate, discount):
@@ -45,7 +45,6 @@ from .compare import NotPlain, plain, same, show
 from .feedback import report
 
 EXPECTED_SUFFIX = ".expected.json"
-FORMAT = 1
 _recording: dict | None = None  # set by ``start_recording`` while build-exercises runs a solution notebook
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import shutil
 import sys
 import tempfile
@@ -102,7 +101,7 @@ def _load_submission(path: Path):
 
 
 def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Path | str, timeout: float,
-                     limits: Limits = Limits(), worker: int = 0) -> Result:
+                     limits: Limits = Limits()) -> Result:
     """Grade one submission file; never raises for anything wrong with the submission, never writes to it."""
     result = Result(student_name(Path(path), assignment.name))
     student, error = _load_submission(Path(path))
@@ -123,7 +122,7 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     folder = Path(tempfile.mkdtemp(prefix="gmg-grade-"))
     try:
         files = {assignment.expected_file.name: assignment.expected_file} if assignment.expected_file else {}
-        sandbox = Sandbox(folder, files, limits, worker)
+        sandbox = Sandbox(folder, files, limits)
         log = run_cells(built.nb, sandbox, timeout, replay_skip=set(built.tests))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -203,9 +202,7 @@ def find_submissions(paths: list[Path | str], assignment: str) -> dict[str, Path
 
 
 class _Job:
-    """What each worker needs: the assignment, the files to watch, the limits. Workers get a slot number."""
-
-    slot = 0
+    """What each worker needs: the assignment, the files to watch, the limits."""
 
     def __init__(self, assignment, solutions_dir, timeout, limits, watched):
         self.assignment, self.solutions_dir, self.timeout, self.limits = assignment, solutions_dir, timeout, limits
@@ -214,8 +211,7 @@ class _Job:
     def __call__(self, path: Path) -> Result:
         before = fingerprint(self.watched)
         try:
-            result = grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits,
-                                      _Job.slot)
+            result = grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits)
         except Exception as err:  # a failure of the grader itself: recorded for that student, the class goes on
             result = _no_credit(Result(student_name(path, self.assignment.name)), self.assignment, "grader error",
                                 [f"{type(err).__name__}: {err}"])
@@ -228,10 +224,6 @@ class _Job:
         return result
 
 
-def _take_slot(slots) -> None:
-    _Job.slot = slots.get()
-
-
 def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_dir: Path | str, jobs: int = 1,
               timeout: float = 60.0, limits: Limits = Limits(), watched: list[Path] = ()) -> list[Result]:
     """Grade every submission, ``jobs`` at a time (separate processes, each with its own kernels)."""
@@ -241,12 +233,7 @@ def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_di
         results = [job(path) for path in paths]
     else:
         # fork (Linux) reuses this process's imports; it has started no kernel or event loop yet, so it is safe
-        context = multiprocessing.get_context()
-        slots = context.Queue()
-        for slot in range(jobs):
-            slots.put(slot)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_take_slot,
-                                 initargs=(slots,)) as pool:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(job, paths))
     for name, result in zip(submissions, results):
         result.student = name

@@ -4,7 +4,7 @@ On Linux with ``bwrap`` (Debian package ``bubblewrap``), each kernel is started 
 
     bwrap <namespaces> <read-only system and environment> <private folder> -- \
         prlimit --as=<memory> --nproc=<processes> --fsize=<file size> -- \
-        [setpriv --reuid=<uid of this worker> ...] python -m ipykernel_launcher -f <connection file>
+        [setpriv --reuid=<a uid claimed for this grader process> ...] python -m ipykernel_launcher -f <connection file>
 
 - It sees a read-only ``/usr``, ``/etc``, ``/bin``, ``/lib*``, the Python installation, the environment
   (``sys.prefix``), the installed ``gmg_teach`` package and ``PYTHONPATH`` folders; a private writable folder
@@ -13,8 +13,10 @@ On Linux with ``bwrap`` (Debian package ``bubblewrap``), each kernel is started 
 - New PID, network, IPC and UTS namespaces: no other process is visible, there is no network at all. The kernel
   protocol runs over ZeroMQ ``ipc`` sockets (files in the private folder), which need no network.
 - ``prlimit`` caps the address space (a 10 TB allocation fails with ``MemoryError``), the number of processes and
-  the size of a written file. As root, each worker's kernel runs as its own user id (``setpriv``), so the
-  process limit counts that kernel's processes only (root ignores ``RLIMIT_NPROC``): a fork bomb stops there.
+  the size of a written file. As root, the kernels of each grading process run under a user id that process has
+  claimed for itself (a lock file per uid, so two grader runs on one machine never share one; ``setpriv``): the
+  process limit counts that kernel's processes only (root ignores ``RLIMIT_NPROC``), so a fork bomb stops there,
+  and ending the sandbox can end every process of that uid.
 - ``--die-with-parent`` and the PID namespace end every process of the sandbox with the kernel.
 
 Where ``bwrap`` is missing or unusable (macOS, Windows, a container without namespaces), :func:`sandbox_mode`
@@ -27,20 +29,25 @@ read-only, so a difference means the isolation failed: the grader stops and name
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import zmq
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import Integer, List, Unicode
 
-FIRST_UID = 61000  # kernels of worker k run as uid FIRST_UID + k when the grader runs as root
+FIRST_UID = 61000  # as root, each grading process claims a free uid from here on for its kernels
+UID_LOCKS = Path(tempfile.gettempdir()) / "gmg-teach-uids"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+MAX_MESSAGE = 4 * 1024**2  # bytes: a larger message from a kernel is dropped by ZeroMQ (the connection resets)
 PASSED_ENV = ("GMG_TEACH_FAST", "LANG", "LC_ALL", "TZ")
 
 
@@ -96,8 +103,18 @@ def _parents_0755(path: Path, made: set) -> list[str]:
     return args
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """nbclient's (async) kernel manager, whose kernel command runs inside ``sandbox_prefix`` (bwrap ... prlimit ... [setpriv])."""
+class CappedKernelManager(AsyncKernelManager):
+    """nbclient's (async) kernel manager whose clients drop any message larger than ``MAX_MESSAGE``."""
+
+    def client(self, **kwargs):
+        kc = super().client(**kwargs)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # default for the sockets start_channels() creates
+        return kc
+
+
+class SandboxedKernelManager(CappedKernelManager):
+    """nbclient's (async) kernel manager; its kernel command runs inside ``sandbox_prefix`` (bwrap, prlimit,
+    setpriv)."""
 
     sandbox_prefix = List(Unicode())
     sandbox_uid = Integer(-1)
@@ -115,10 +132,10 @@ class SandboxedKernelManager(AsyncKernelManager):
 class Sandbox:
     """A private folder for one submission, and kernel managers that start sandboxed kernels in it."""
 
-    def __init__(self, folder: Path, read_only_files: dict[str, Path], limits: Limits, worker: int = 0):
+    def __init__(self, folder: Path, read_only_files: dict[str, Path], limits: Limits):
         self.folder = Path(folder)
         self.limits = limits
-        self.uid = FIRST_UID + worker if os.geteuid() == 0 else None
+        self.uid = claim_uid() if os.geteuid() == 0 and not sandbox_mode() else None
         (self.folder / ".kernel").mkdir(parents=True, exist_ok=True)
         for name, source in read_only_files.items():
             shutil.copyfile(source, self.folder / name)  # placeholders; bwrap binds the originals over them
@@ -166,8 +183,9 @@ class Sandbox:
         self.started += 1  # each kernel its own connection file and sockets: a lingering client hears nothing new
         connection = self.folder / ".kernel" / f"kernel-{self.started}.json"
         if self.reason_unsandboxed:
-            return AsyncKernelManager(kernel_name="python3", connection_file=str(connection))
-        km = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(self.folder / ".kernel" / f"ipc-{self.started}"),
+            return CappedKernelManager(kernel_name="python3", connection_file=str(connection))
+        sockets = self.folder / ".kernel" / f"ipc-{self.started}"
+        km = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets),
                                     connection_file=str(connection))
         km.sandbox_prefix = self.prefix()
         km.sandbox_uid = -1 if self.uid is None else self.uid
@@ -180,20 +198,45 @@ class Sandbox:
                 run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # already gone
             pass
-        if self.uid is not None:  # as root, every process of this worker's uid belongs to the sandbox
-            for _ in range(3):
-                pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == self.uid]
-                if not pids:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, 9)
-                    except OSError:
-                        pass
+        if self.uid is not None:  # every process of the claimed uid belongs to this sandbox
+            kill_uid(self.uid)
 
     def launch_env(self) -> dict[str, str]:
         """The environment of the launched command (bwrap clears it again inside)."""
         return {**os.environ, **self.env()} if self.reason_unsandboxed else self.env()
+
+
+_claimed: dict[int, tuple[int, object]] = {}  # grading process id -> (uid, its locked file)
+
+
+def claim_uid() -> int:
+    """A uid no other grading process uses (held until this process ends), with no process left running."""
+    if os.getpid() in _claimed:
+        return _claimed[os.getpid()][0]
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for uid in range(FIRST_UID, FIRST_UID + 4096):
+        lock = open(UID_LOCKS / str(uid), "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        _claimed[os.getpid()] = (uid, lock)
+        kill_uid(uid)  # leftovers of a grader that crashed
+        return uid
+    raise RuntimeError("no free user id for a sandbox (4096 grading processes at once?)")
+
+
+def kill_uid(uid: int) -> None:
+    for _ in range(5):
+        pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid]
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
 
 
 def _owner(proc: Path) -> int | None:

@@ -10,6 +10,7 @@ characters); the rest is dropped as it arrives, so a flood costs the grader neit
 from __future__ import annotations
 
 import subprocess
+import time
 from dataclasses import dataclass, field
 
 from nbclient import NotebookClient
@@ -76,9 +77,20 @@ def run_cells(nb, sandbox: Sandbox, timeout: float, replay_skip: set[int], max_r
     """Execute every cell of ``nb`` (changing ``nb``'s outputs); cells in ``replay_skip`` are not re-run after
     a restart."""
     log = RunLog()
-    index = 0
+    index, failed_starts = 0, 0
     while index < len(nb.cells):
-        index = _run_from(nb, index, sandbox, timeout, replay_skip, log)
+        index, ready = _run_from(nb, index, sandbox, timeout, replay_skip, log)
+        if not ready:  # the kernel never started: not the student's doing, try again
+            failed_starts += 1
+            if failed_starts < 3:
+                log.cells.pop(index, None)
+                time.sleep(1)
+                continue
+            log.notes.append("a kernel would not start three times in a row; later cells were not run")
+            for rest in range(index, len(nb.cells)):
+                log.cells[rest] = CellRun("not run")
+            break
+        failed_starts = 0
         if index < len(nb.cells):  # the kernel was lost at ``index``
             if log.restarts >= max_restarts:
                 log.notes.append(f"stopped after {log.restarts} kernel restarts; later cells were not run")
@@ -90,18 +102,20 @@ def run_cells(nb, sandbox: Sandbox, timeout: float, replay_skip: set[int], max_r
     return log
 
 
-def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set[int], log: RunLog) -> int:
-    """Start a kernel, replay what completed before ``start``, run on; the index of a lost cell, or len(cells)."""
+def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set[int], log: RunLog):
+    """Start a kernel, replay what completed before ``start``, run on; (the index of a lost cell, or len(cells);
+    whether the kernel started at all)."""
     km = sandbox.kernel_manager()
     client = CappedClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3", km=km,
                           resources={"metadata": {"path": str(sandbox.folder)}})
     replies: dict[int, str] = {}
     client.on_cell_executed = lambda cell, cell_index, execute_reply: replies.__setitem__(
         cell_index, execute_reply["content"]["status"])
-    where = {"index": start, "replaying": start > 0}
+    where = {"index": start, "replaying": start > 0, "ready": False}
     try:
         with client.setup_kernel(env=sandbox.launch_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  cwd=str(sandbox.folder)):
+            where["ready"] = True
             for earlier in range(start):
                 if log.cells[earlier].status in ("ok", "error") and earlier not in replay_skip:
                     saved = nb.cells[earlier].get("outputs")
@@ -113,7 +127,7 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set
                 client.execute_cell(nb.cells[index], index)
                 status = "ok" if replies.get(index) == "ok" else "error"
                 log.cells[index] = CellRun(status, cell_text(nb.cells[index]))
-        return len(nb.cells)
+        return len(nb.cells), True
     except CellTimeoutError:
         lost = CellRun("timeout", f"stopped after the time limit of {timeout:g} s")
     except DeadKernelError:
@@ -122,11 +136,13 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set
         lost = CellRun("died", f"the kernel stopped answering ({type(err).__name__}: {err})"[:300])
     finally:
         sandbox.stop(km)
+    if not where["ready"]:
+        return start, False
     if where["replaying"]:  # what ran before does not run again: give up on the rest
         log.notes.append(f"after a restart, the cells before cell {start + 1} did not run again ({lost.status}); "
                          "later cells were not run")
         for rest in range(start, len(nb.cells)):
             log.cells[rest] = CellRun("not run")
-        return len(nb.cells)
+        return len(nb.cells), True
     log.cells[where["index"]] = lost
-    return where["index"]
+    return where["index"], True
