@@ -24,7 +24,9 @@ def t_critical(df: int) -> float:
 def mean_ci(values, lower: float = 0.0, upper: float = 1.0) -> tuple[float, float, float]:
     """Mean and 95% t-interval of per-seed values, clipped to ``[lower, upper]``: ``(mean, lo, hi)``.
 
-    The interval is over training seeds: it answers "how much would this rate move if I trained again?".
+    The interval is over training seeds: a range that, by the usual t-interval argument, covers the *mean* rate
+    over all possible training seeds in about 95% of experiments like this one. It is not the range a single new
+    training run would fall in (that would be a wider prediction interval).
     """
     x = np.asarray(values, dtype=float)
     if x.size == 0:
