@@ -14,7 +14,8 @@ invalid JSON, empty, another assignment, honest imports), at least 40 submission
 - that no file outside the grader's output changed: content hashes of every submission, the package and the
   instructor's files, and the environment's fingerprint, before and after;
 - that a rerun gives a byte-identical gradebook, and --jobs 2 the same gradebook as --jobs 1;
-- wall time per run, and the peak memory of the grader (its own processes, kernels excluded), sampled every 0.1 s.
+- wall time per run, and the peak memory of the grader (PSS of its own processes, kernels excluded: shared pages
+  of the fork()ed workers counted once), sampled every 0.1 s.
 """
 
 from __future__ import annotations
@@ -38,8 +39,16 @@ from gmg_teach.grading import isolation  # noqa: E402
 from gmg_teach.grading.grader import grade_class  # noqa: E402
 
 
+def _pss(proc: Path) -> int:
+    """Proportional set size: resident memory, pages shared between fork()ed workers counted once in all."""
+    for line in (proc / "smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def _rss_of_grader(root_pid: int) -> int:
-    """Resident memory of ``root_pid`` and its descendants that are not kernels (or their sandboxes)."""
+    """Memory (PSS) of ``root_pid`` and its descendants that are not kernels (or their sandboxes)."""
     children: dict[int, list[int]] = {}
     info: dict[int, tuple[int, str]] = {}
     for entry in Path("/proc").iterdir():
@@ -48,7 +57,7 @@ def _rss_of_grader(root_pid: int) -> int:
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            rss = int((entry / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            rss = _pss(entry)
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(int(stat[1]), []).append(int(entry.name))
