@@ -39,7 +39,7 @@ from .plots.maze import (
     plot_value_map,
 )
 from .world.levels import Level
-from .world.palette import describe
+from .world.palette import Colour, Kind, describe
 from .world.tables import MazeTables
 
 TRAINING_DISTRIBUTIONS = ("train", "diverse", "mixture")
@@ -231,6 +231,24 @@ def _percent_rates(rates: dict) -> str:
     return ", ".join(f"{OUTCOME_WORDS[k].replace('reached ', '')} {v:.0%}" for k, v in rates.items() if v > 0)
 
 
+def estimated_rewards(goal) -> dict[str, dict[str, float]]:
+    """What the agent thinks each kind of object is worth: ``{kind: {colour: r_hat}}`` with
+    r_hat = w[kind] + w[colour] (a GoalModel, or an agent with a ``.goal``).
+
+    Only these sums decide behaviour: every object has one kind and one colour, so adding a number to both kind
+    weights and taking it from every colour weight changes no r_hat. Read r_hat, not a single raw weight."""
+    goal = getattr(goal, "goal", goal)
+    return {Kind(k).name.lower(): {Colour(c).name.lower(): float(goal.reward(k, c)) for c in Colour} for k in Kind}
+
+
+def estimated_rewards_text(goal) -> str:
+    """:func:`estimated_rewards` in one line: ``exit sign: green +1.00, orange +0.86, ...; apple: ...``."""
+    names = {Kind.EXIT: "exit sign", Kind.APPLE: "apple"}
+    goal = getattr(goal, "goal", goal)
+    return "; ".join(f"{names[k]}: " + ", ".join(f"{Colour(c).name.lower()} {float(goal.reward(k, c)):+.2f}"
+                                                  for c in Colour) for k in Kind)
+
+
 def summary_text(result: LiveTrainingResult) -> str:
     """The numbers of a training run in plain sentences."""
     held_out = rollout(result.agent, result.held_out, seed=0)
@@ -245,7 +263,9 @@ def summary_text(result: LiveTrainingResult) -> str:
         f"Agent {result.settings.describe()} ({result.seconds:.1f} s).\n"
         f"  Held-out {result.settings.measured_on} episodes: {_percent_rates(held_out.rates())}{efficiency(held_out)}.\n"
         f"  Deploy episodes: {_percent_rates(deploy.rates())}{efficiency(deploy)}.\n"
-        f"  Goal weights: {weights or 'all zero'}."
+        f"  Goal weights: {weights or 'all zero'}.\n"
+        f"  Estimated reward of each object (kind weight + colour weight; only these sums decide what it does): "
+        f"{estimated_rewards_text(result.agent.goal)}."
     )
 
 
@@ -288,7 +308,7 @@ def draw_training_summary(result: LiveTrainingResult, figure: Figure | None = No
 
 
 def _draw_progress(rows: list[dict], level: Level, settings: TrainingSettings, figure: Figure | None) -> Figure:
-    figure = figure or Figure(figsize=(15, 4.2))
+    figure = figure or Figure(figsize=(15, 4.6))
     figure.clear()
     grid = figure.add_gridspec(1, 4, width_ratios=(1.1, 1.1, 1, 1.2), wspace=0.35)
     plot_learning_curve(rows, "path_efficiency", ax=figure.add_subplot(grid[0]), title="Path efficiency (held out)",
@@ -299,13 +319,13 @@ def _draw_progress(rows: list[dict], level: Level, settings: TrainingSettings, f
         plot_learning_curve(rows, "deploy", ax=ax, legend="none")
     ax.set_title("Where episodes end", fontsize=10)
     ax.set_ylabel("share of episodes")
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     latest = rows[-1]
     plot_value_map(latest["value_map"], level, ax=figure.add_subplot(grid[2]), colorbar=False, legend=False,
                    title=f"Value map after {latest['moves']} moves")
-    plot_goal_weights(latest["weights"], ax=figure.add_subplot(grid[3]), title="Goal weights")
+    plot_goal_weights(latest["weights"], ax=figure.add_subplot(grid[3]), title="Goal weights", compact=True)
     figure.suptitle(f"Agent {settings.describe()}", fontsize=10)
-    figure.subplots_adjust(left=0.04, right=0.99, top=0.85, bottom=0.34)
+    figure.subplots_adjust(left=0.05, right=0.99, top=0.86, bottom=0.38)
     return figure
 
 

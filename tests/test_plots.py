@@ -359,3 +359,52 @@ def test_animation_moves_the_agent_along_the_path(level):
     assert "reached the exit sign" in ax.get_title()
     with pytest.raises(ValueError, match="interval_ms"):
         animation.animate_episode(level, path, interval_ms=0)
+
+
+def test_episode_html_is_an_offline_gif_without_scripts(level):
+    from gmg_teach import animation
+
+    w = level.shape[1]
+    page = animation.episode_html(level, [1 * w + 4, 1 * w + 5, 1 * w + 6, 1 * w + 7])
+    assert page.startswith('<img src="data:image/gif;base64,')
+    assert "<script" not in page and "http" not in page  # nothing fetched from a CDN, nothing to run
+    assert "reached the exit sign" in page  # the alt text says how it ends
+    with pytest.raises(ValueError, match="hold_end"):
+        animation.animate_episode(level, [1 * w + 4], hold_end=-1)
+
+
+def test_agent_glyph_is_larger_than_a_policy_arrowhead(agent, deploy):
+    ax = plots.plot_policy_field(agent, deploy, 0)
+    glyph = next(p for p in ax.patches if p.get_gid() == "agent")
+    xs, ys = glyph.get_xy()[:, 0], glyph.get_xy()[:, 1]
+    assert xs.max() - xs.min() >= 0.9 and ys.max() - ys.min() >= 0.9  # a whole tile, not an arrowhead
+
+
+def test_compact_goal_weights_keep_words_and_readable_text(agent):
+    ax = plots.plot_goal_weights(agent, compact=True)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == [plots.FEATURE_WORDS_SHORT[f] for f in FEATURE_NAMES] and "green (G)" in labels
+    assert min(t.get_fontsize() for t in ax.get_xticklabels() + ax.texts) >= 8
+
+
+def test_learning_curves_share_one_x_scale():
+    rows = [{"moves": m, "success": 0.5} for m in (0, 256, 2048, 8192)]
+    assert plots.plot_learning_curve(rows, "success").get_xscale() == "symlog"
+    assert plots.plot_learning_curve(rows, "success", xscale="linear").get_xscale() == "linear"
+    with pytest.raises(ValueError, match="xscale"):
+        plots.plot_learning_curve(rows, "success", xscale="log")
+
+
+def test_exit_probability_colorbar_does_not_shrink_the_map(agent, deploy):
+    played = rollout(agent, deploy, seed=0)
+    fig, (left, right) = plt.subplots(1, 2)
+    plots.plot_exit_probability(played, deploy.levels[0].walls, ax=left, colorbar=False)
+    plots.plot_exit_probability(played, deploy.levels[0].walls, ax=right, colorbar=True)
+    fig.canvas.draw()
+    assert np.isclose(left.get_position().height, right.get_position().height)
+    assert any(line.get_gid() == "dead ends" for line in right.lines)
+
+
+def test_outcome_bars_differ_by_hatching_not_only_by_colour():
+    assert len({(plots.OUTCOME_HATCH[o], plots.OUTCOME_FILL[o]) for o in plots.OUTCOMES}) == len(plots.OUTCOMES)
+    assert len({plots.OUTCOME_HATCH[o] for o in plots.OUTCOMES}) == len(plots.OUTCOMES)

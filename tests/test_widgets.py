@@ -106,6 +106,13 @@ def test_summary_figure_and_text(trained):
     assert "after 0 moves" in early.axes[2].get_title()
     text = widgets.summary_text(trained)
     assert "Deploy episodes" in text and "green apple" in text and "Goal weights" in text
+    goal = trained.agent.goal
+    rewards = widgets.estimated_rewards(trained.agent)
+    assert rewards["exit"]["orange"] == pytest.approx(goal.as_dict()["exit"] + goal.as_dict()["orange"])
+    assert f"orange {rewards['exit']['orange']:+.2f}" in text  # the sums that decide behaviour, beside the weights
+    legend = figure.axes[1].get_legend()
+    assert legend is not None and min(t.get_fontsize() for t in legend.get_texts()) >= 8
+    assert figure.axes[0].get_xscale() == figure.axes[1].get_xscale() == "symlog"
     assert widgets.figure_png(figure).startswith(b"\x89PNG")
 
 

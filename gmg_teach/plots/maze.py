@@ -7,7 +7,8 @@ data it was drawn from. Numbers come from ``gmg_teach.measure`` and the agents; 
 
 Accessibility: the lesson hinges on "green", so every object is drawn in the Okabe-Ito palette *and* marked by its
 shape (square sign = exit, disc = apple) *and* by the letter of its colour; legends name colours in words; the agent
-is a black triangle marked ``A``, as in the text render. Heat maps use colour maps outside the object palette.
+is a large black triangle with a white rim marked ``A`` (as in the text render), several times the size of a policy
+field's arrowheads. Heat maps use colour maps outside the object palette. Text is at least 8 pt.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib import patheffects
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
@@ -26,7 +28,7 @@ from ..agents.goal_model import FEATURE_NAMES, GoalModel
 from ..agents.navigation import NavigationValues
 from ..measure.decisions import decision_tiles, exit_probability_by_decision_tile, policy_field
 from ..measure.rollouts import OUTCOMES, Rollouts, as_tables
-from ..world.levels import DELTAS, Level
+from ..world.levels import DELTAS, Level, dead_ends
 from ..world.palette import (
     AGENT_HEX,
     AGENT_LETTER,
@@ -45,7 +47,7 @@ from ..world.tables import MazeTables
 
 __all__ = [
     "OUTCOMES", "OUTCOME_WORDS", "OUTCOME_SHORT", "OUTCOME_MARKER", "OUTCOME_FILL", "OUTCOME_HATCH",
-    "FEATURE_WORDS", "VALUE_CMAP", "PROBABILITY_CMAP",
+    "FEATURE_WORDS", "FEATURE_WORDS_SHORT", "VALUE_CMAP", "PROBABILITY_CMAP",
     "tile_to_rc", "outcome_of_path", "level_legend_handles",
     "plot_building", "plot_level", "plot_trajectories", "plot_value_map", "plot_policy_field",
     "plot_exit_probability", "plot_goal_weights", "plot_learning_curve", "plot_outcomes",
@@ -62,7 +64,7 @@ OUTCOME_WORDS = {
 OUTCOME_SHORT = {"exit": "exit", "green_apple": "green apple", "other_apple": "other apple", "none": "nothing"}
 OUTCOME_MARKER = {"exit": "*", "green_apple": "X", "other_apple": "P", "none": "x"}
 OUTCOME_FILL = {"exit": WALL_HEX, "green_apple": HEX[Colour.GREEN], "other_apple": HEX[Colour.ORANGE], "none": "white"}
-OUTCOME_HATCH = {"exit": "", "green_apple": "", "other_apple": "..", "none": "//"}
+OUTCOME_HATCH = {"exit": "", "green_apple": "xx", "other_apple": "..", "none": "//"}
 
 # The goal model's features in words, for axis labels: kinds by name, colours by word and letter.
 FEATURE_WORDS = {
@@ -70,6 +72,10 @@ FEATURE_WORDS = {
     "apple": "apple\n(kind)",
     **{c.name.lower(): f"{COLOUR_WORDS[c]}\n({LETTER[c]})".replace("bluish green", "bluish\ngreen") for c in Colour},
 }
+
+# The same in few letters, for small panels.
+FEATURE_WORDS_SHORT = {"exit": "exit sign", "apple": "apple",
+                       **{c.name.lower(): f"{c.name.lower()} ({LETTER[c]})" for c in Colour}}
 
 VALUE_CMAP = "Purples"  # outside the object palette, so a value map never looks like an object's colour
 PROBABILITY_CMAP = "cividis"  # designed to read the same with red-green colour blindness
@@ -207,11 +213,14 @@ def plot_building(walls, ax=None, title: str | None = None):
 
 def _draw_agent(ax, level: Level, position, letter_size: float) -> None:
     r, c = position
-    triangle = Polygon([(c, r - 0.42), (c + 0.38, r + 0.36), (c - 0.38, r + 0.36)], closed=True,
-                       facecolor=AGENT_HEX, edgecolor="white", linewidth=0.8, zorder=9)
+    # A full-tile triangle with a white rim and a black outer edge: it stands out from the walls, the floor and the
+    # small solid arrowheads of a policy field; the letter is as large as the objects' letters.
+    triangle = Polygon([(c, r - 0.5), (c + 0.5, r + 0.45), (c - 0.5, r + 0.45)], closed=True,
+                       facecolor=AGENT_HEX, edgecolor="white", linewidth=1.6, zorder=9,
+                       path_effects=[patheffects.withStroke(linewidth=3.2, foreground="black")])
     triangle.set_gid("agent")
     ax.add_patch(triangle)
-    ax.text(c, r + 0.08, AGENT_LETTER, ha="center", va="center", color="white", fontsize=letter_size * 0.6,
+    ax.text(c, r + 0.14, AGENT_LETTER, ha="center", va="center", color="white", fontsize=letter_size * 0.85,
             fontweight="bold", zorder=10, gid="agent letter")
 
 
@@ -231,7 +240,7 @@ def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=N
     if title is None:
         title = f"{level.distribution or 'level'} level" + (f", seed {level.seed}" if level.seed is not None else "")
     ax = plot_building(level.walls, ax=ax, title=title)
-    letter_size = max(5.0, 0.5 * _tile_points(ax, level.shape))
+    letter_size = max(6.0, 0.55 * _tile_points(ax, level.shape))
 
     for obj in level.objects:
         r, c = obj.position
@@ -351,7 +360,7 @@ def plot_value_map(values, level: Level, goal="exit", ax=None, colorbar: bool = 
     Args:
         values: a :class:`~gmg_teach.agents.learner.LearnedAgent` or its
             :class:`~gmg_teach.agents.navigation.NavigationValues` (drawn: ``navigation.value_map(goal tile)``,
-            the best move's value from each tile, ``discount ** steps`` once learned, 0 where the agent knows no
+            the best move's value from each tile, ``γ^k`` for a tile k steps away once learned, 0 where the agent knows no
             way), or any array with one value per tile (for example value iteration's ``V``).
         goal: ``"exit"`` (default), ``"green"`` (the first green apple), a tile number or a (row, column) pair.
 
@@ -383,7 +392,7 @@ def plot_value_map(values, level: Level, goal="exit", ax=None, colorbar: bool = 
 
 
 def plot_policy_field(agent, levels, level: int = 0, ax=None, mark_decision_tiles=True, title: str | None = None,
-                      legend: bool = True, seed: int = 0):
+                      legend: bool = True, seed: int = 0, legend_columns: int = 2):
     """The agent's policy as a vector field: from every free floor tile, an arrow for the move it would make.
 
     Args:
@@ -395,6 +404,7 @@ def plot_policy_field(agent, levels, level: int = 0, ax=None, mark_decision_tile
             so none. Or give the tiles to mark yourself (a True/False array over tiles, or a list of tile numbers),
             for example a deploy level's decision tiles drawn on its train twin; False marks none.
         seed: breaks ties between equally good moves (``policy_field``'s ``rng``).
+        legend_columns: columns of the legend below the maze (1 for panels side by side).
 
     The arrows (``gid="policy arrows"``) are exactly ``policy_field(agent, tables, level)``, one per tile; the
     decision tiles are patches with ``gid="decision tile"``.
@@ -443,12 +453,12 @@ def plot_policy_field(agent, levels, level: int = 0, ax=None, mark_decision_tile
         if marked.any():
             handles.append(Patch(facecolor="#DDDDDD", edgecolor="black", hatch="///",
                                  label="decision tile (between exit and green apple)"))
-        _below_legend(ax, handles)
+        _below_legend(ax, handles, legend_columns)
     return ax
 
 
 def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title: str | None = None,
-                          min_episodes: int = 1):
+                          min_episodes: int = 1, legend: bool = True):
     """A map of P(exit | decision tile): for each tile where episodes first met the exit-green path, the share of
     those episodes that went on to the exit.
 
@@ -459,8 +469,12 @@ def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title:
         walls: the building (``Distribution.walls`` or a level's ``walls``): episodes differ in where the objects
             stand, so only the building is drawn.
         min_episodes: leave out tiles met by fewer episodes (their share is too noisy to read).
+        colorbar: a colour bar beside the map (in its own inset, so the map keeps the size of its neighbours).
+        legend: a legend below naming the marks: the dead ends (where the objects stand, a different few in each
+            episode) and the tiles where no episode decided.
 
-    The image (``gid="exit probability"``) holds P(exit) on each drawn tile and NaN elsewhere.
+    The image (``gid="exit probability"``) holds P(exit) on each drawn tile and NaN elsewhere; the dead-end marks
+    are ``gid="dead ends"``.
     """
     if isinstance(by_tile, Rollouts):
         by_tile = exit_probability_by_decision_tile(by_tile)
@@ -481,8 +495,21 @@ def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title:
             shown[int(tile)] = float(p)
     ax = plot_building(walls, ax=ax, title=title or "P(exit | decision tile)")
     image = _tile_image(ax, walls.shape, shown, PROBABILITY_CMAP, 0.0, 1.0, "exit probability")
+    ends = dead_ends(walls)
+    if ends:
+        rows, cols = zip(*[divmod(int(t), walls.shape[1]) if np.ndim(t) == 0 else t for t in ends])
+        ax.plot(cols, rows, linestyle="none", marker="D", markersize=5, markerfacecolor="white",
+                markeredgecolor="black", markeredgewidth=0.8, zorder=5, gid="dead ends")
     if colorbar:
-        ax.figure.colorbar(image, ax=ax, shrink=0.7, label="share of episodes that went to the exit")
+        bar = ax.figure.colorbar(image, cax=ax.inset_axes([1.04, 0.1, 0.05, 0.8]))
+        bar.set_label("share of episodes that went to the exit", fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+    if legend:
+        _below_legend(ax, [
+            Line2D([], [], linestyle="none", marker="D", markersize=6, markerfacecolor="white",
+                   markeredgecolor="black", label="dead end: where objects stand (they move between episodes)"),
+            Patch(facecolor=FLOOR_HEX, edgecolor="black", label="floor where no episode decided"),
+        ], columns=1)
     return ax
 
 
@@ -504,13 +531,16 @@ def _weights_of(source, where: str) -> dict[str, float]:
                      f"{type(source).__name__}.")
 
 
-def plot_goal_weights(weights, ax=None, title: str | None = None, hatches: Sequence[str] = ("", "//", "..", "xx")):
+def plot_goal_weights(weights, ax=None, title: str | None = None, hatches: Sequence[str] = ("", "//", "..", "xx"),
+                      compact: bool = False):
     """Bar chart of the goal weights: what the agent believes each feature of an object is worth (reward units).
 
     Args:
         weights: a :class:`~gmg_teach.agents.goal_model.GoalModel`, an agent (its ``.goal``), ``{feature: weight}``
             (``GoalModel.as_dict()``), or several of these by name, ``{"proxy learner": agent, "control": other}``,
             drawn as groups told apart by hatching and the legend.
+        compact: for small panels: one-line tick labels ("exit sign", "green (G)", ...) turned 45 degrees, and
+            no number on bars of height zero; text still at 8 pt.
 
     An object's estimated reward is its kind's weight plus its colour's weight. Colour bars are filled with that
     colour and labelled with its name and letter; kind bars are white. Bars carry ``gid="<name>:<feature>"``
@@ -536,12 +566,18 @@ def plot_goal_weights(weights, ax=None, title: str | None = None, hatches: Seque
                       hatch=hatches[k], linewidth=0.8)
         for bar, feature in zip(bars, FEATURE_NAMES):
             bar.set_gid(f"{name}:{feature}")
-        ax.bar_label(bars, labels=[f"{h:+.2f}" for h in heights], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=["" if compact and abs(h) < 0.005 else f"{h:+.2f}" for h in heights], fontsize=8,
+                     padding=2)
     if len(groups) > 1:
         ax.legend(handles=[Patch(facecolor="white", edgecolor="black", hatch=hatches[k], label=name)
                            for k, name in enumerate(groups)], fontsize=8, frameon=False, loc="upper right")
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(x, [FEATURE_WORDS[f] for f in FEATURE_NAMES], fontsize=8)
+    words = FEATURE_WORDS_SHORT if compact else FEATURE_WORDS
+    if compact:
+        ax.set_xticks(x, [words[f] for f in FEATURE_NAMES], fontsize=8, rotation=45, ha="right",
+                      rotation_mode="anchor")
+    else:
+        ax.set_xticks(x, [words[f] for f in FEATURE_NAMES], fontsize=8)
     ax.set_ylabel("weight (reward units)")
     lows = min(0.0, *(min(w.values()) for w in groups.values()))
     highs = max(1.0, *(max(w.values()) for w in groups.values()))
@@ -576,7 +612,7 @@ CURVE_X_LABELS = {"moves": "moves of experience (all parallel episodes)", "episo
 
 
 def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficiency", x: str = "moves", ax=None,
-                        title: str | None = None, legend: str = "inside"):
+                        title: str | None = None, legend: str = "inside", xscale: str = "symlog"):
     """A learning curve from :func:`gmg_teach.experiments.learning_curve` rows (or the live panel's rows).
 
     Args:
@@ -585,6 +621,9 @@ def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficienc
             deploy episodes, for rows that have them). Draw two on one ``ax`` to overlay them.
         x: ``"moves"`` (experience, counted over all the episodes run side by side) or ``"episodes"``.
         legend: ``"inside"`` the axes, ``"below"`` them, or ``"none"``.
+        xscale: ``"symlog"`` (default: linear from 0 to the first measurement, logarithmic after it, so the early
+            moments are not squeezed into the corner) or ``"linear"``. Every learning curve of the course uses the
+            default.
 
     Lines carry the column they draw as ``gid``; missing values (no episode reached an object) are gaps.
     """
@@ -593,6 +632,8 @@ def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficienc
         raise ValueError(f"quantity must be one of {', '.join(CURVE_COLUMNS)}; got {quantity!r}.")
     if x not in CURVE_X_LABELS:
         raise ValueError(f"x must be 'moves' or 'episodes'; got {x!r}.")
+    if xscale not in ("symlog", "linear"):
+        raise ValueError(f"xscale must be 'symlog' or 'linear'; got {xscale!r}.")
     if legend not in ("inside", "below", "none"):
         raise ValueError(f"legend must be 'inside', 'below' or 'none'; got {legend!r}.")
     if not rows:
@@ -614,7 +655,7 @@ def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficienc
     else:
         ax.set_ylim(-0.02, 1.02)
     positive = xs[xs > 0]
-    if positive.size and positive.max() / positive.min() > 100:  # a long run: stretch the start
+    if xscale == "symlog" and positive.size and positive.max() > positive.min():  # stretch the start
         threshold = float(positive.min())
         ax.set_xscale("symlog", linthresh=threshold, linscale=0.5)
         ax.set_xlim(0, float(positive.max()) * 1.15)
@@ -687,7 +728,7 @@ def plot_outcomes(rates_by_dist: Mapping[str, Mapping[str, float]], ci: Mapping 
                         label=f"_ci {outcome}")  # a leading "_" keeps it out of the legend
         for xk, height, top in zip(x, heights, tops):
             if height > 0:
-                ax.text(xk, top + 0.015, f"{height:.2f}", ha="center", va="bottom", fontsize=7)
+                ax.text(xk, top + 0.015, f"{height:.2f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(np.arange(len(names)), names)
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("share of episodes")
