@@ -85,7 +85,7 @@ def main() -> None:
     }
     for name, draw in figures.items():
         print(f"figure {name + ':':<26} {timed(png(draw)):.2f} s")
-    print(f"episode animation (jshtml): {timed(lambda: episode_html(level, played.path(0))):.2f} s "
+    print(f"episode animation (embedded GIF): {timed(lambda: episode_html(level, played.path(0))):.2f} s "
           f"({len(played.path(0))} frames)")
 
 
