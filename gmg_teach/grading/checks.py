@@ -24,7 +24,10 @@ to check::
 Options of both: ``run(function, *args, **kwargs)`` turns one call into the value compared (default: call the
 function on copies of the arguments), for answers that are not plain data or need several calls (frequencies of
 a random choice, say); ``compare(expected, got) -> bool`` (default ``same``); ``hint(case, expected, got) -> str``
-adds advice to a failure. A case may carry its own ``run``: ``case(...).using(run)``.
+adds advice to a failure. A case may carry its own ``run``: ``case(...).using(run)``. ``show_values=False``: a
+failure the hint explains reads "With {given}: {hint}" (the hint leads, no dump of both values; they are still shown
+when the hint has nothing to say). ``hidden_check(..., label=...)``: the name its pass/fail line shows (say
+"q_update (hidden tests)"); cases are still matched with the visible check's by ``name``.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ def case(given: str, *args, **kwargs) -> Case:
     return Case(given, args, kwargs)
 
 
-def visible_check(name: str, function, cases: list[Case], *, run=None, compare=None, hint=None) -> None:
+def visible_check(name: str, function, cases: list[Case], *, run=None, compare=None, hint=None,
+                  show_values: bool = True) -> None:
     """Check ``function`` on ``cases`` against the expected values stored when the exercises were built."""
     _check_cases(name, cases)
     if _recording is not None:
@@ -82,15 +86,17 @@ def visible_check(name: str, function, cases: list[Case], *, run=None, compare=N
     if missing:
         raise RuntimeError(f"no expected value for the {name} case {missing[0]!r}; this notebook and its "
                            f"{EXPECTED_SUFFIX} file do not match (rebuild the exercises)")
-    _run_cases(name, function, cases, lambda c: decode(expected[c.given]), run, compare, hint)
+    _run_cases(name, function, cases, lambda c: decode(expected[c.given]), run, compare, hint, show_values)
 
 
-def hidden_check(name: str, function, reference, cases: list[Case], *, run=None, compare=None, hint=None) -> None:
+def hidden_check(name: str, function, reference, cases: list[Case], *, run=None, compare=None, hint=None,
+                 show_values: bool = True, label: str | None = None) -> None:
     """Check ``function`` on ``cases`` against ``reference`` (defined in the hidden tests)."""
     _check_cases(name, cases)
     if _recording is not None:
         _recording.setdefault("hidden", {}).setdefault(name, []).extend((c.given, _digest(c)) for c in cases)
-    _run_cases(name, function, cases, lambda c: plain(c.call(reference, run)), run, compare, hint)
+    _run_cases(label or name, function, cases, lambda c: plain(c.call(reference, run)), run, compare, hint,
+               show_values)
 
 
 def _check_cases(name: str, cases) -> None:
@@ -99,7 +105,7 @@ def _check_cases(name: str, cases) -> None:
         raise RuntimeError(f"the {name} check needs at least one case, each with its own description")
 
 
-def _run_cases(name, function, cases, expected_of, run, compare, hint) -> None:
+def _run_cases(name, function, cases, expected_of, run, compare, hint, show_values=True) -> None:
     compare = compare or same
     with report(name) as r:
         for c in cases:
@@ -114,7 +120,10 @@ def _run_cases(name, function, cases, expected_of, run, compare, hint) -> None:
             message = f"With {c.given}: expected {show(expected)}, but your code returned {show(got)}."
             if not ok and hint:
                 extra = hint(c, expected, got)
-                message += f" {extra}" if extra else ""
+                if extra and not show_values:
+                    message = f"With {c.given}: {extra}"
+                elif extra:
+                    message += f" {extra}"
             r.check(ok, message)
 
 
