@@ -6,13 +6,16 @@ process and without a kernel, the assignment's setup cell, then the answer (the 
 a planted bug bound to the answer's name), then the whole test cell, in the exercises folder (the visible checks
 read their expected values from ``exercises/<assignment>.expected.json``). The planted bugs are the mistakes
 students make: forgetting the arrival reward, ignoring the generator, a softmax that overflows, thresholds
-restated instead of the shared ``classify``, a potential left on the exit, ...
+restated instead of the shared ``classify``, a potential left on the exit, ... Two kinds: functions in the
+EXERCISES table below, and text edits of the solution's answer cell in ``solutions/<assignment>.bugs.py`` (each
+with, optionally, the advice its failure must give: the hint a student needs, not only "expected X, got Y").
 """
 
 from __future__ import annotations
 
 import os
 import re
+import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -576,6 +579,40 @@ def test_seeded_exercises_have_an_ignored_seed_bug(assignment, test_id):
     seeded = bool(signature) and bool(re.search(r"\b(seed|rng)\b", signature.group(1)))
     assert bool(ex.ignored_seed) == seeded, "a seeded exercise needs an ignored-seed bug (and only those do)"
     assert set(ex.ignored_seed) <= set(ex.bugs)
+
+
+def graded_cell_after(assignment: str, answer: str) -> str:
+    """grade_id of the graded test cell that follows the answer cell ``answer``."""
+    nb = nbformat.read(SOLUTIONS / f"{assignment}.ipynb", as_version=4)
+    ids = [grade_id(c) for c in nb.cells]
+    return next(gid for gid in ids[ids.index(answer) + 1:] if gid and gid.startswith("test_"))
+
+
+def text_bugs():
+    """(assignment, answer, why, right, wrong, advice) for every bug in solutions/<assignment>.bugs.py."""
+    for path in sorted(SOLUTIONS.glob("*.bugs.py")):
+        for answer, bugs in runpy.run_path(str(path))["BUGS"].items():
+            for why, right, wrong, *advice in bugs:
+                yield pytest.param(path.name[:-len(".bugs.py")], answer, right, wrong, advice[0] if advice else None,
+                                   id=f"{path.name[:2]}-{answer}-{why[:50]}")
+
+
+@pytest.mark.parametrize("assignment,answer,right,wrong,advice", list(text_bugs()))
+def test_each_planted_text_bug_fails_with_its_advice(assignment, answer, right, wrong, advice):
+    source = solution_cells(assignment)[answer].source
+    regions = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S)
+    assert sum(region.count(right) for region in regions) == 1 == source.count(right), \
+        "the planted bug no longer applies to the solution region"
+    with pytest.raises(CheckFailed) as failed:
+        run_test_cell(assignment, graded_cell_after(assignment, answer),
+                      exec_answer(source.replace(right, wrong), f"<{answer} with a planted bug>"))
+    message = str(failed.value)
+    assert "Traceback" not in message and len(message) < 3000
+    assert advice is None or advice in message, message
+
+
+def test_there_are_text_bugs_for_every_assignment():
+    assert {p.name[:-len(".bugs.py")] for p in SOLUTIONS.glob("*.bugs.py")} == {p.stem for p in SOLUTIONS.glob("*.ipynb")}
 
 
 def test_every_graded_test_cell_is_in_the_table():
