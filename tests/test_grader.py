@@ -133,7 +133,8 @@ def test_the_sandbox_hides_the_class_and_the_network(tmp_path):
         pytest.skip(isolation.sandbox_mode())
     from gmg_teach.grading.run import run_cells
 
-    code = ("import os, socket\nprint(sorted(os.listdir('/')), os.path.exists(%r), len([p for p in os.listdir('/proc') if p.isdigit()]) < 10)\n"
+    code = ("import os, socket\nprint(sorted(os.listdir('/')), os.path.exists(%r),\n"
+            "      len([p for p in os.listdir('/proc') if p.isdigit()]) < 10)\n"
             "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=1)\nexcept OSError as err:\n"
             "    print('no network:', err.errno)") % str(SOLUTIONS)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
