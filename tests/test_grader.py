@@ -11,6 +11,7 @@ import csv
 import hashlib
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -52,6 +53,9 @@ def digests(paths) -> dict[str, str]:
 
 
 CRAFTED = crafted_class(SOLUTIONS / "toy.ipynb", EXERCISES / "toy.ipynb")
+# Using a reference the hidden tests define (here imported from the package) is tampering: no credit at all.
+CRAFTED["a_imports_references"] = replace(CRAFTED["a_imports_references"], statuses=("tampering",), written=False,
+                                          lost=set(read_source(SOLUTIONS / "toy.ipynb").code_answers))
 
 
 @pytest.fixture(scope="module")
@@ -217,10 +221,11 @@ def test_rebinding_what_the_tests_use_zeroes(source, finding):
 
 
 @pytest.mark.parametrize("source, finding", [
-    ("import numpy\nnumpy.allclose = lambda *a, **k: True", "changes numpy.allclose"),
     ("import sys\nsys.modules['x'] = None", "uses .modules"),
     ("exec('x = 1')", "calls exec()"),
-    ("get_ipython().events.register('pre_run_cell', print)", "get_ipython() beyond magics"),
+    ("get_ipython().user_module", "get_ipython() beyond magics"),
+    ("import threading\nthreading.Thread(target=print).start()", "imports threading"),
+    ("import os\nos.chdir('fake')", "uses os.chdir"),
     ("import builtins", "imports builtins"),
     ("import os\nos.fork()", "uses os.fork"),
     ("import gc\ngc.get_referrers(print)", "uses gc.get_referrers"),
@@ -229,3 +234,84 @@ def test_rebinding_what_the_tests_use_zeroes(source, finding):
 def test_suspicious_code_is_flagged_for_review(source, finding):
     zero, flags = review([("cell 4", source)], PROTECTED)
     assert not zero and any(finding in flag for flag in flags), flags
+
+
+# The red team's submissions (tests/../redteam repro files), as review() sees them: setup imports are protected,
+# names only the hidden tests define are the reference.
+SETUP = {"np": ("numpy", None), "visible_check": ("gmg_teach.grading.checks", "visible_check"),
+         "case": ("gmg_teach.grading.checks", "case"), "plain": ("gmg_teach.grading.compare", "plain")}
+HIDDEN = {"reference_goal_posterior"}
+
+
+def review_setup(source):
+    return review([("cell 4", source)], SETUP, set(), HIDDEN)
+
+
+@pytest.mark.parametrize("source", [
+    'corridor = """\n#####\n#A.O#\n#####\n"""\ndef design_distinguishing_level():\n    return corridor',  # e02
+    'OPTIONS = ["exit", "green", "exit and green tie", "nothing"]\npredicted_train_posterior = OPTIONS[2]',  # e03
+    "def goal_posterior(log_likelihoods, prior):\n    names = []\n    for case in log_likelihoods:\n"
+    "        names.append(case)\n    return names",  # e06
+    "def f(values):\n    visible_check = 1\n    np = values\n    return np, visible_check",  # locals only
+    "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.set_title('x')\nclass A:\n    pass\n"
+    "a = A()\na.name = 'x'\nsetattr(a, 'size', 3)",
+    "def reference_goal_posterior(x):\n    return x\nprint(reference_goal_posterior(1))",  # their own helper
+])
+def test_honest_names_and_locals_are_not_tampering(source):
+    zero, _ = review_setup(source)
+    assert zero == []
+
+
+@pytest.mark.parametrize("source, finding", [
+    ("def goal_posterior(l, p):\n    from gmg_teach.grading import compare\n    compare._same_plain = lambda *a: True\n"
+     "    return {}", "changes compare._same_plain"),  # c01
+    ("def _peek():\n    try:\n        raise ValueError\n    except ValueError as e:\n"
+     "        f = e.__traceback__.tb_frame\n    loc = getattr(f, 'f_' + 'locals')\n"
+     "    return getattr(f, 'f_' + 'back')",
+     "reads the grader's frames"),  # c02
+    ("import threading, time\nfrom gmg_teach.grading import compare as _c\ndef _keep():\n    while True:\n"
+     "        _c._same_plain = lambda *a: True\nthreading.Thread(target=_keep, daemon=True).start()",
+     "changes _c._same_plain"),  # c03
+    ("import sys\ngetattr(sys, '_gmg_' + 'builtins')['abs'] = lambda x: 0", "the grader's own state"),  # c04
+    ("_h = [np]\n_h[0].allclose = lambda *a, **k: True", "changes _h.allclose"),  # c05
+    ("_g = get_ipython\n_g().input_transformers_post.append(len)", "get_ipython as a value"),  # c06
+    ("def goal_posterior(l, p):\n    try:\n        return reference_goal_posterior(l, p)\n    except NameError:\n"
+     "        return 0.0", "only the hidden tests define"),  # c07
+    ("get_ipython().events.register('pre_run_cell', print)", "hooks into how IPython runs"),
+    ("import numpy\nnumpy.allclose = lambda *a, **k: True", "changes numpy.allclose"),
+    ("def f():\n    global visible_check\n    visible_check = print", "rebinds 'visible_check'"),
+    ("globals()['visible_check'] = print", "rebinds 'visible_check'"),
+    ("def f(m):\n    setattr(m, name, 1)", "setattr() on an imported object or with a computed name"),
+    ("x = getattr(np, 'all' + 'close')", "getattr() with a name built at run time"),
+    ("plain.__code__ = print.__code__", "changes plain.__code__"),
+])
+def test_red_team_cheats_are_tampering(source, finding):
+    zero, _ = review_setup(source)
+    assert any(finding in line for line in zero) and zero[0].startswith("cell 4, line"), zero
+
+
+@pytest.mark.slow
+def test_red_team_repros_end_to_end(tmp_path):
+    """e02 (an honest helper named like a test cell's variable) keeps every point; c01 (patching compare inside an
+    answer) is zeroed as tampering."""
+    root = Path(__file__).resolve().parents[1]
+    solution = root / "solutions" / "03_unidentifiability.ipynb"
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    for name, answer, edit in [
+        ("e02", "design_distinguishing_level", lambda s: 'corridor = "a helper of mine"\nOPTIONS = [corridor]\n' + s),
+        ("c01", "goal_posterior", lambda s: "def goal_posterior(log_likelihoods, prior):\n"
+         "    from gmg_teach.grading import compare\n    compare._same_plain = lambda *a: True\n"
+         "    return {k: 0.0 for k in log_likelihoods}\n"),
+    ]:
+        nb = nbformat.read(solution, as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == answer)
+        cell.source = edit(cell.source)
+        nbformat.write(nb, submitted / f"{name}.ipynb")
+    out = tmp_path / "grades.csv"
+    assert main(["grade", str(submitted), "--assignment", "03_unidentifiability", "--out", str(out), "--solutions",
+                 str(root / "solutions"), "--exercises", str(root / "exercises")]) == 0
+    rows = read_rows(out)
+    assert rows["e02"]["status"] == "graded" and float(rows["e02"]["total"]) == 11, rows["e02"]
+    assert rows["c01"]["status"] == "tampering" and float(rows["c01"]["total"]) == 0, rows["c01"]
+    assert "changes compare._same_plain" in rows["c01"]["notes"]

@@ -146,10 +146,20 @@ def _located(err: Exception, function, c: Case) -> Exception:
 # ---------------------------------------------------------------------------------------------------------------
 # The stored expected values (<assignment>.expected.json, next to the exercise)
 # ---------------------------------------------------------------------------------------------------------------
+# The working folder when this module was first imported (the setup cell; the guard's reloads keep it): the
+# expected values are read from there, not from wherever the student's code has moved the kernel since (os.chdir).
+_FOLDER = globals().get("_FOLDER") or Path.cwd().resolve()
+
+
+def _expected_folder() -> Path:
+    return _FOLDER if any(_FOLDER.glob(f"*{EXPECTED_SUFFIX}")) else Path.cwd()
+
+
 def _stored(name: str) -> dict:
-    """Expected values of check ``name``: from the one ``*.expected.json`` in the working folder that has it."""
+    """Expected values of check ``name``: from the one ``*.expected.json`` in the working folder that has it (the
+    folder the checks were first imported in, if it has any)."""
     found = []
-    for path in sorted(Path.cwd().glob(f"*{EXPECTED_SUFFIX}")):
+    for path in sorted(_expected_folder().glob(f"*{EXPECTED_SUFFIX}")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

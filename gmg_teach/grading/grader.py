@@ -37,6 +37,7 @@ import nbformat
 
 from .assignment import Assignment, assemble, belongs_elsewhere, load_assignment
 from .build import TEXT_STUB
+from .build import grade_id as _grade_id
 from .gradebook import (
     Result,
     check_feedback_writable,
@@ -113,8 +114,7 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     built = assemble(student, assignment)
     result.notes += [f"{answer}: scored zero because {why}" for answer, why in built.problems.items()]
     result.notes += built.notes
-    defined = {name for cells in assignment.blocks.values() for cell in cells for name in _defined(cell)}
-    zero, flags = review(built.student_code, assignment.imports, defined)
+    zero, flags = review(built.student_code, *_protected(assignment))
     if zero:
         return _no_credit(result, assignment, "tampering", [f"tampering: {line}" for line in zero] +
                           [f"review: {line}" for line in flags])
@@ -150,6 +150,35 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
             result.scores[grade_id] = None
             result.feedback[grade_id] = f"your answer (graded by hand):\n\n{text[:4000]}"
     return result
+
+
+def _protected(assignment: Assignment):
+    """(imports, definitions) of the instructor's locked cells other than tests (the setup cell: what the tests use
+    without defining it), and the names only the hidden tests define. A name a test cell defines itself is not
+    protected: the test cell redefines it before using it."""
+    from .review import imports_of, parse
+
+    setup = [c for cells in assignment.blocks.values() for c in cells
+             if c.cell_type == "code" and _grade_id(c) not in assignment.tests]
+    imports: dict[str, tuple[str, str | None]] = {}
+    for cell in setup:
+        imports.update(imports_of(parse(cell.source)))
+    defined = {name for cell in setup for name in _defined(cell)}
+    hidden: set[str] = set()
+    for test in assignment.tests:
+        full = _defined_anywhere(assignment.source.get(test, ""))
+        hidden |= full - _defined_anywhere(assignment.released.get(test, ""))
+    return imports, defined, hidden - defined - set(imports)
+
+
+def _defined_anywhere(source: str) -> set[str]:
+    """Functions and classes a test cell defines at its top level (hidden tests included, when given them)."""
+    import ast
+
+    from .review import parse
+
+    tree = parse(source)
+    return {n.name for n in (tree.body if tree else ()) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
 
 
 def _defined(cell) -> list[str]:
