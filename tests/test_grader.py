@@ -11,7 +11,6 @@ import csv
 import hashlib
 import shutil
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -53,9 +52,6 @@ def digests(paths) -> dict[str, str]:
 
 
 CRAFTED = crafted_class(SOLUTIONS / "toy.ipynb", EXERCISES / "toy.ipynb")
-# Using a reference the hidden tests define (here imported from the package) is tampering: no credit at all.
-CRAFTED["a_imports_references"] = replace(CRAFTED["a_imports_references"], statuses=("tampering",), written=False,
-                                          lost=set(read_source(SOLUTIONS / "toy.ipynb").code_answers))
 
 
 @pytest.fixture(scope="module")
