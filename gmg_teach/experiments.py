@@ -296,8 +296,9 @@ def two_by_two(config: ExperimentConfig, proxies: list, controls: list, deploy: 
             per_seed = []
             for k, agent in enumerate(agents):
                 result = rollout(agent, tables, seed=derive_seed(config.seed, _EVALUATION, k))
-                m = measure_generalization(result)
-                label = revealed_goals(result).label
+                revealed = revealed_goals(result)
+                m = measure_generalization(result, revealed)
+                label = revealed.label
                 m["weights_agree_with_behaviour"] = round(float(np.mean(weights_favourite(agent, tables) == label)), 4)
                 per_seed.append(m)
             cells[f"{agent_name}, {shift}"] = _cell_summary(agent_name, shift, words, per_seed, agents, planner)

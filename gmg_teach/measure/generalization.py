@@ -70,9 +70,12 @@ def classify(success_at_revealed: float, efficiency_median: float | None, reveal
     return CELL_NAMES[(capable, goal_generalizes(revealed_goal_share))]
 
 
-def measure_generalization(rollouts) -> dict:
-    """The behavioural measurements of the 2x2 table from rollouts, and the cell they put the agent in."""
-    revealed = revealed_goals(rollouts)
+def measure_generalization(rollouts, revealed=None) -> dict:
+    """The behavioural measurements of the 2x2 table from rollouts, and the cell they put the agent in.
+
+    ``revealed`` is ``revealed_goals(rollouts)`` if the caller has it already (it is the costly part).
+    """
+    revealed = revealed if revealed is not None else revealed_goals(rollouts)
     at_goal = revealed.reached_revealed()
     median = float(np.median(rollouts.path_efficiency[at_goal])) if at_goal.any() else None
     shares = {o: round(float(revealed.share(o).mean()), 4) for o in OUTCOME_NAMES}

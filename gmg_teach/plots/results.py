@@ -227,6 +227,11 @@ def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] =
     ax.set_xticks(alphas, [f"{a:g}" for a in alphas])
     ax.minorticks_off()
     ax.set_xlabel(ALPHA_LABEL)
+    return _finish_share_axes(ax, title)
+
+
+def _finish_share_axes(ax, title):
+    """The y axis, legend and title shared by the sweep figures (a share of deploy episodes on y)."""
     ax.set_ylabel("share of deploy episodes")
     ax.set_ylim(-0.03, 1.03)
     ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="center right")
@@ -250,12 +255,7 @@ def plot_salience_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str
     ax.minorticks_off()
     ax.axvline(1.0, color=GREY, ls=":", lw=1, gid="equal salience", label="equal salience (ratio 1)")
     ax.set_xlabel("colour salience / kind salience")
-    ax.set_ylabel("share of deploy episodes")
-    ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="center right")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+    return _finish_share_axes(ax, title)
 
 
 def plot_sweep_weights(rows: Sequence[Mapping], x: str, ax=None, title: str | None = "What the agent believes"):
