@@ -28,7 +28,7 @@ import numpy as np
 
 from .agents.learner import LearnerConfig, TrainingResult, new_agent, train_learner
 from .agents.planning import Planner
-from .measure.generalization import classify, measure_generalization
+from .measure.generalization import CAPABLE_SUCCESS, measure_generalization
 from .measure.goals import reach_exit
 from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
@@ -41,6 +41,8 @@ ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 COLOUR_SALIENCES = (0.5, 1.0, 2.0, 3.0, 4.0)
 RENOVATION = 8
 """Walls moved in the renovated building of the 2x2 table."""
+RENOVATION_SWEEP = (1, 2, 4, 8, 16, 24, 32)
+"""Walls moved in the renovation sweep of the control (its goal must never read as misgeneralized)."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
 _LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION = 1, 2, 3, 4
@@ -269,7 +271,8 @@ def salience_sweep(config: ExperimentConfig, deploy: MazeTables | None = None, s
 # --- the 2x2 table ----------------------------------------------------------------------------------------------
 
 
-def two_by_two(config: ExperimentConfig, proxies: list, controls: list, deploy: MazeTables | None = None) -> dict:
+def two_by_two(config: ExperimentConfig, proxies: list, controls: list, deploy: MazeTables | None = None,
+               renovation: int | None = None) -> dict:
     """The four cells of the capabilities x goals table, each from real agents under a natural shift.
 
     * both generalize: the control on deploy levels;
@@ -278,54 +281,64 @@ def two_by_two(config: ExperimentConfig, proxies: list, controls: list, deploy: 
       that is given the new map still reaches the exit;
     * neither: the proxy learner in the renovated building.
 
-    Each cell reports the behavioural measurements (``measure/generalization.py``) averaged over training seeds,
-    the cell of every seed, the learned goal weights beside them, and how often the weights' favourite object is
-    the behaviourally revealed goal (where they disagree, the behaviour, not the weights, is what happened).
+    ``renovation`` (walls moved) defaults to ``config.renovation``. Each cell reports the behavioural measurements
+    (``measure/generalization.py``) over all training seeds' episodes pooled, with the share of undetermined
+    episodes and each verdict's margin; the cell of every seed; the learned goal weights beside them; and how often
+    the weights' favourite outcome is the behaviourally revealed goal, over the episodes whose goal is determined.
     """
     deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
-    renovated = evaluation_levels(config, "deploy", renovation=config.renovation)
+    renovation = config.renovation if renovation is None else renovation
+    renovated = evaluation_levels(config, "deploy", renovation=renovation)
     planner = rollout(Planner(renovated, reach_exit(renovated)), renovated, seed=0).rates()["exit"]
     shifts = {
         "deploy": ("deploy levels (exit not green, a green apple)", deploy),
-        "renovated": (f"deploy levels in the renovated building ({config.renovation} walls moved; an optimal "
+        "renovated": (f"deploy levels in the renovated building ({renovation} walls moved; an optimal "
                       f"planner given the new map reaches the exit in {planner:.0%})", renovated),
     }
     cells = {}
     for agent_name, agents in (("control", controls), ("proxy_learner", proxies)):
         for shift, (words, tables) in shifts.items():
-            per_seed = []
-            for k, agent in enumerate(agents):
-                result = rollout(agent, tables, seed=derive_seed(config.seed, _EVALUATION, k))
-                revealed = revealed_goals(result)
-                m = measure_generalization(result, revealed)
-                label = revealed.label
-                m["weights_agree_with_behaviour"] = round(float(np.mean(weights_favourite(agent, tables) == label)), 4)
-                per_seed.append(m)
-            cells[f"{agent_name}, {shift}"] = _cell_summary(agent_name, shift, words, per_seed, agents, planner)
+            cells[f"{agent_name}, {shift}"] = {
+                "agent": agent_name, "shift": shift, "shift_description": words,
+                **measure_agents(agents, tables, [derive_seed(config.seed, _EVALUATION, k) for k in range(len(agents))]),
+                **({"planner_exit_rate": planner, "renovation": renovation} if shift == "renovated" else {}),
+            }
     return cells
 
 
-def _cell_summary(agent_name, shift, words, per_seed, agents, planner) -> dict:
-    shares = {o: round(float(np.mean([m["revealed_goal_share"][o] for m in per_seed])), 4)
-              for o in per_seed[0]["revealed_goal_share"]}
-    success = round(float(np.mean([m["success_at_revealed_goal"] for m in per_seed])), 4)
-    effs = [m["path_efficiency_median"] for m in per_seed if m["path_efficiency_median"] is not None]
-    eff = round(float(np.median(effs)), 4) if effs else None
+def measure_agents(agents: list, tables: MazeTables, seeds: list[int]) -> dict:
+    """One cell's measurements for several trained agents on the same levels: every agent's episodes pooled into one
+    measurement (``generalization.measure_generalization``), the cell each agent alone is in, its weights and how
+    often they agree with its behaviour."""
+    runs = [rollout(agent, tables, seed=seed) for agent, seed in zip(agents, seeds)]
+    revealed = [revealed_goals(r) for r in runs]
+    per_seed = [measure_generalization(r, g) for r, g in zip(runs, revealed)]
+    pooled = measure_generalization(runs, revealed)
+    agree = [(weights_favourite(a, tables) == g.label)[g.determined] for a, g in zip(agents, revealed)]
+    agree = np.concatenate(agree)
     return {
-        "agent": agent_name,
-        "shift": shift,
-        "shift_description": words,
-        "cell": classify(success, eff, shares),
+        **{k: pooled[k] for k in ("cell", "revealed_goal_share", "undetermined_share", "success_at_revealed_goal",
+                                   "path_efficiency_median", "episodes_at_revealed_goal", "margins")},
+        "episodes": len(agents) * tables.n_levels,
         "cells_per_seed": [m["cell"] for m in per_seed],
-        "rates": {o: round(float(np.mean([m["rates"][o] for m in per_seed])), 4) for o in OUTCOMES},
-        "success_at_revealed_goal": success,
-        "path_efficiency_median": eff,
-        "revealed_goal_share": shares,
+        "rates": {o: round(v, 4) for o, v in pooled["rates"].items()},
         "weights": mean_weights(agents),
-        "weights_agree_with_behaviour": round(float(np.mean([m["weights_agree_with_behaviour"] for m in per_seed])),
-                                              4),
-        **({"planner_exit_rate": planner} if shift == "renovated" else {}),
+        "weights_agree_with_behaviour": round(float(agree.mean()), 4) if agree.size else None,
     }
+
+
+def renovation_sweep(config: ExperimentConfig, controls: list, walls=RENOVATION_SWEEP) -> list[dict]:
+    """The control (its map learned in the building as built) in buildings with more and more walls moved: one row
+    per renovation with its cell, undetermined share and margins. Its goal weights never change, so its goal
+    verdict should never be "does not generalize"."""
+    rows = []
+    for moved in walls:
+        tables = evaluation_levels(config, "deploy", renovation=int(moved))
+        m = measure_agents(controls, tables, [derive_seed(config.seed, _EVALUATION, k) for k in range(len(controls))])
+        rows.append({"walls_moved": int(moved), **{k: m[k] for k in (
+            "cell", "revealed_goal_share", "undetermined_share", "success_at_revealed_goal", "path_efficiency_median",
+            "margins")}})
+    return rows
 
 
 # --- everything -------------------------------------------------------------------------------------------------
@@ -369,6 +382,8 @@ def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dic
                                               trained={proxy.colour_salience: trained["proxy_learner"]})
     say("2x2 table")
     report["two_by_two"] = two_by_two(config, trained["proxy_learner"], trained["control"], eval_tables["deploy"])
+    say("renovation sweep")
+    report["renovation_sweep"] = renovation_sweep(config, trained["control"])
     report["total_seconds"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -412,11 +427,28 @@ def format_report(report: dict) -> str:
     for row in report["salience_sweep"]:
         lines.append(f"{row['colour_salience']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}"
                      f"{row['weights']['exit']:>9.2f}{row['weights']['green']:>9.2f}")
-    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it)"]
+    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it). success: share of all episodes that "
+              "reached their revealed goal; eff.: median steps over shortest path, over those episodes only; shares: "
+              "revealed-goal posterior over the episodes whose goal is determined; undet.: episodes whose moves did not "
+              "determine a goal (left out of the goal verdict); margins: success - "
+              f"{CAPABLE_SUCCESS:g} and exit share - the largest other share (positive: generalizes)"]
+    lines += [f"  {'agent, shift':<26}{'cell':<34}{'success':>8}{'eff.':>6}{'exit':>6}{'green':>6}{'other':>6}"
+              f"{'undet.':>7}{'margin cap.':>12}{'margin goal':>12}{'weights agree':>14}"]
     for name, cell in report["two_by_two"].items():
-        eff = "-" if cell["path_efficiency_median"] is None else f"{cell['path_efficiency_median']:.2f}"
-        shares = ", ".join(f"{k} {v:.2f}" for k, v in cell["revealed_goal_share"].items())
-        lines.append(f"  {name:<28} -> {cell['cell']:<32} reached revealed goal {cell['success_at_revealed_goal']:.2f}"
-                     f", efficiency {eff}; revealed goal: {shares}; weights agree {cell['weights_agree_with_behaviour']:.2f}")
+        lines.append(_cell_line(name, cell))
+    lines += ["", "Renovation sweep: the control in buildings with more walls moved (its goal weights never change)"]
+    for row in report["renovation_sweep"]:
+        lines.append(_cell_line(f"control, {row['walls_moved']} walls", row))
     lines.append(f"total time: {report['total_seconds']} s")
     return "\n".join(lines)
+
+
+def _cell_line(name: str, cell: dict) -> str:
+    f = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
+    shares = cell["revealed_goal_share"] or {o: None for o in ("exit", "green_apple", "other_apple")}
+    agree = cell.get("weights_agree_with_behaviour")
+    return (f"  {name:<26}{cell['cell']:<34}{cell['success_at_revealed_goal']:>8.2f}"
+            f"{f(cell.get('path_efficiency_median')):>6}{f(shares['exit']):>6}{f(shares['green_apple']):>6}"
+            f"{f(shares['other_apple']):>6}{cell['undetermined_share']:>7.2f}{cell['margins']['success']:>+12.2f}"
+            f"{'-' if cell['margins']['goal'] is None else format(cell['margins']['goal'], '+.2f'):>12}"
+            f"{'' if agree is None else f(agree):>14}")

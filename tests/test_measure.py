@@ -74,7 +74,7 @@ def test_revealed_goal_ties_when_the_paths_have_not_split():
     revealed = revealed_goals(_play([RIGHT], art))
     exit_, green, other = (revealed.share(o)[0] for o in ("exit", "green_apple", "other_apple"))
     assert exit_ == pytest.approx(green) and other < 0.05
-    assert revealed.label[0] == "exit=green_apple"
+    assert revealed.label[0] == "undetermined" and not revealed.determined[0]
 
 
 def test_each_distinct_decision_counts_once():
@@ -148,10 +148,19 @@ def test_classify_refuses_bad_measurements_in_words(args, words):
         gen.classify(*args)
 
 
+def test_no_determined_episode_leaves_the_goal_undetermined_and_margins_say_how_far_each_verdict_is():
+    assert gen.classify(0.1, None, None) == gen.GOAL_UNDETERMINED and gen.goal_generalizes(None) is None
+    m = gen.margins(0.9, 1.2, {"exit": 0.7, "green_apple": 0.2, "other_apple": 0.1})
+    assert m == {"success": pytest.approx(0.1), "efficiency": pytest.approx(0.3), "goal": pytest.approx(0.5)}
+    assert gen.margins(0.1, None, None) == {"success": pytest.approx(-0.7), "efficiency": None, "goal": None}
+
+
 def test_measure_generalization_of_a_scripted_competent_walker():
     m = gen.measure_generalization(_play([RIGHT] * 4))
     assert m["cell"] == gen.BOTH_GENERALIZE and m["success_at_revealed_goal"] == 1.0
-    assert m["revealed_goal_share"]["exit"] > 0.9
+    assert m["revealed_goal_share"]["exit"] > 0.9 and m["undetermined_share"] == 0.0
+    stuck = gen.measure_generalization(_play([UP] * 5))  # walks into a wall: says nothing about its goal
+    assert stuck["undetermined_share"] == 1.0 and stuck["cell"] == gen.GOAL_UNDETERMINED
 
 
 def test_confidence_intervals():
