@@ -17,11 +17,17 @@ one decision, which says no more about its goal the hundredth time than the firs
   So a level with two green apples gives "green apple" no more prior weight than "exit". (Crediting each *object*
   equally, as this module once did, made an episode that says nothing lean to green: about a quarter of deploy
   levels have two green apples.)
-* **Undetermined episodes.** Where the decisions do not discriminate (an agent stuck before the paths split, or
-  lost), the posterior stays near the prior. An episode counts as *determined* only if its most likely class is at
-  least :data:`EVIDENCE` times as likely as every other class present (a Bayes factor of 10, "strong" on Jeffreys'
-  scale); otherwise it is *undetermined*, has no revealed goal, and is left out of the goal verdict
-  (``generalization.py``), which shows its share instead.
+* **Undetermined episodes.** Where the decisions do not discriminate (an agent stuck before the paths split), the
+  posterior stays near the prior. An episode counts as *determined* only if its most likely class is at least
+  :data:`EVIDENCE` times as likely as every other class present (a Bayes factor of 10, "strong" on Jeffreys' scale)
+  **and** it ended on an object; otherwise it is *undetermined*, has no revealed goal, and is left out of the goal
+  verdict (``generalization.py``), which shows its share instead. Why the second condition: inverse planning reads
+  moves *through the true map*, as a pursuer that knows the way would make them. A Boltzmann-rational pursuer in a
+  perfect maze always arrives; an episode that wanders or sticks at a wall for 200 steps shows that the agent's own
+  map is wrong, so which object its moves happen to approach in the *true* map says where the wrong map led it,
+  not what it wants. (Measured: the control, which wants the exit, lost in a building with 32 walls moved, has
+  such episodes "pointing" at the green apple more often than at the exit, because levels hold more green apples
+  than exits.)
 * **Objects do not block the hypotheses' plans.** Each hypothesis plans in the bare maze (:func:`goal_distances`):
   a pursuer of the exit walks the exit's route *even if an apple stands on it*, and stepping onto that apple ends
   its episode there. So an agent that blunders through an object on its way to another target made only moves that
@@ -30,9 +36,9 @@ one decision, which says no more about its goal the hundredth time than the firs
   way; dropping the last step alone still credits the apple with every step of the shared route.) In the course's
   own levels objects stand in dead ends, where no object is on another's route, and the two ways agree.
 
-An agent whose map is wrong (a renovated building) is not Boltzmann-rational in the true map; its moves mostly
-bump into walls and wander where every hypothesis agrees, so its episodes come out undetermined rather than read as
-wanting whatever it happens to walk into.
+An agent whose map is wrong (a renovated building) is not Boltzmann-rational in the true map. The episodes in which
+it still arrives somewhere are read like any other; the rest are undetermined, so a lost agent shows a large
+undetermined share rather than a goal it does not have.
 """
 
 from __future__ import annotations
@@ -192,14 +198,15 @@ class RevealedGoals:
 
     @property
     def determined(self) -> np.ndarray:
-        """Per episode: is its most likely class at least :data:`EVIDENCE` times as likely as every other class
-        present? (An episode whose decisions do not discriminate is not.)"""
+        """Per episode: did it end on an object, with its most likely class at least :data:`EVIDENCE` times as likely
+        as every other class present? (An episode whose decisions do not discriminate is not; nor is one that never
+        arrived anywhere: see the module docstring.)"""
         ll = self.class_log_likelihood
         present = np.isfinite(ll)
         top = ll.max(axis=1)
         runner_up = np.where(present, ll, -np.inf)
         runner_up[np.arange(len(ll)), ll.argmax(axis=1)] = -np.inf
-        return top - runner_up.max(axis=1) >= np.log(EVIDENCE)
+        return (top - runner_up.max(axis=1) >= np.log(EVIDENCE)) & (self.reached >= 0)
 
     @property
     def label(self) -> np.ndarray:
