@@ -168,3 +168,12 @@ def test_training_and_acting_work_with_the_distance_functions_broken(monkeypatch
     obs_tile = np.array([20])
     objects = np.array([[[19 * 1 + 1, 0, 1], [37, 1, 0], [55, 1, 2]]])
     assert result.agent.act(obs_tile, objects, np.random.default_rng(0)).shape == (1,)
+
+
+def test_an_agent_refuses_a_building_of_another_size_in_words():
+    from gmg_teach.measure.rollouts import rollout
+    from gmg_teach.world.distributions import Distribution
+
+    agent = train_learner(Distribution("train", size=5), LearnerConfig(episodes=50), seed=0).agent
+    with pytest.raises(ValueError, match="only act in a building of the size it learned"):
+        rollout(agent, Distribution("deploy", size=10).levels(3, 0))

@@ -82,7 +82,8 @@ def test_scripted_walk_to_exit_pays_one_and_terminates():
     env = ColourMazeEnv(level=CORRIDOR, render_mode="ansi")
     obs, info = env.reset(seed=0)
     assert obs["objects"].tolist() == [[10, 1, 1], [16, 0, 0]]  # in tile order, not exit first
-    assert info["reached"] == {"kind": "", "colour": ""} and info["shortest_path"].tolist() == [3, 3]
+    assert info["reached"] == {"kind": "", "colour": ""}
+    assert set(info) == {"reached", "level_seed", "action_mask"}  # no distance: an agent could read its way there
     rewards = [env.step(RIGHT)[1] for _ in range(2)]
     _, r, terminated, truncated, info = env.step(RIGHT)
     assert rewards + [r] == [0.0, 0.0, 1.0]

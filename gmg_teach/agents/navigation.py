@@ -93,8 +93,16 @@ class NavigationValues:
     # --- what lessons and the agent read ---------------------------------------------------------------------------
     def action_values(self, tile, goal_tiles) -> np.ndarray:
         """``(batch, objects, 4)`` values of the four moves from ``tile`` (batch,) towards ``goal_tiles``."""
-        row = self.column[np.asarray(tile)][:, None, None]
-        column = self.column[np.asarray(goal_tiles)][:, :, None]
+        tile, goal_tiles = np.asarray(tile), np.asarray(goal_tiles)
+        largest = max(int(tile.max(initial=0)), int(goal_tiles.max(initial=0)))
+        if largest >= self.n_tiles:
+            side = int(round(self.n_tiles ** 0.5))
+            raise ValueError(f"This agent's map covers the {self.n_tiles} tiles of the building it learned "
+                             f"({side}x{side} tiles, a {(side - 1) // 2}x{(side - 1) // 2}-cell maze), but it was "
+                             f"asked about tile {largest}, which that building does not have. An agent can only act "
+                             "in a building of the size it learned: train it with the same size as the levels.")
+        row = self.column[tile][:, None, None]
+        column = self.column[goal_tiles][:, :, None]
         values = self.q[np.maximum(row, 0), np.arange(N_ACTIONS)[None, None, :], np.maximum(column, 0)]
         return np.where((row >= 0) & (column >= 0), values, 0.0).astype(float)
 

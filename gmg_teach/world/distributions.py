@@ -59,8 +59,11 @@ def _placements(size: int, layout: int, renovation: int) -> tuple[np.ndarray, np
 
 
 def configuration_key(level: Level) -> bytes:
-    """What makes an episode's configuration: the start, and each object's kind, colour and tile."""
-    parts = [*level.start] + [int(v) for o in level.objects for v in (o.kind, o.colour, *o.position)]
+    """What makes an episode's configuration *as the agent can tell it*: the start, and each object's tile, kind and
+    colour, objects in tile order (the order of the observation). Two levels that differ only in the order their
+    objects are listed look the same to the agent, so they get the same key and fall in the same half."""
+    objects = sorted(level.objects, key=lambda o: o.position)
+    parts = [*level.start] + [int(v) for o in objects for v in (*o.position, o.kind, o.colour)]
     return np.array(parts, dtype=np.int16).tobytes()
 
 
@@ -198,8 +201,11 @@ class Episodes:
         """Each configuration's key (see :func:`configuration_key`)."""
         width = self.distribution.walls.shape[1]
         sr, sc = np.divmod(self.start, width)
-        orow, ocol = np.divmod(self.object_tile, width)
-        obj = np.stack([self.object_kind, self.object_colour, orow, ocol], axis=2).reshape(len(self), -1)
+        order = np.argsort(self.object_tile, axis=1, kind="stable")  # tile order, as the agent sees them
+        tile, kind, colour = (np.take_along_axis(a, order, axis=1)
+                              for a in (self.object_tile, self.object_kind, self.object_colour))
+        orow, ocol = np.divmod(tile, width)
+        obj = np.stack([orow, ocol, kind, colour], axis=2).reshape(len(self), -1)
         rows = np.concatenate([sr[:, None], sc[:, None], obj], axis=1).astype(np.int16)
         return [row.tobytes() for row in rows]
 

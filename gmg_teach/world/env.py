@@ -61,9 +61,10 @@ class ColourMazeEnv(gym.Env):
 
     ## Info
     ``reached`` (``{"kind", "colour"}`` of the object reached; empty strings until then), ``level_seed`` (-1 for
-    a level given by hand), ``shortest_path`` (maze distance from the start to each object, in observation order:
-    the measuring stick, not something the agent sees) and ``action_mask`` (which moves are open). Every key keeps
-    one type throughout, so vector environments can stack them.
+    a level given by hand) and ``action_mask`` (which moves are open, as the agent sees around it). No distance:
+    an agent written on this API could read its way to the goal, so maze distances stay with measurement
+    (``gmg_teach.measure``: path efficiency, planners). Every key keeps one type throughout, so vector
+    environments can stack them.
 
     ## Arguments
     ``distribution`` (name), ``alpha`` (mixture only), ``size`` (cells per side, 3-15, default 9), ``n_apples``
@@ -115,9 +116,6 @@ class ColourMazeEnv(gym.Env):
         """The current level compiled to tables (the fast engine's view of it)."""
         return self._tables
 
-    def _order(self) -> np.ndarray:
-        return np.argsort(self._tables.object_tile[0], kind="stable")
-
     def _obs(self):
         t = self._tables
         agent, objects = observe(self._tile, t.object_tile[0], t.object_kind[0], t.object_colour[0])
@@ -129,10 +127,9 @@ class ColourMazeEnv(gym.Env):
         if self._reached >= 0:
             obj = self.level.objects[self._reached]
             reached = {"kind": KIND_NAMES[obj.kind], "colour": COLOUR_NAMES[obj.colour]}
-        shortest = t.distance[0, self._order(), t.start[0]].astype(np.int64)
         mask = t.open_moves(0, np.array([self._tile]))[0].astype(np.int8)
         seed = -1 if self.level.seed is None else int(self.level.seed)
-        return {"reached": reached, "level_seed": seed, "shortest_path": shortest, "action_mask": mask}
+        return {"reached": reached, "level_seed": seed, "action_mask": mask}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
