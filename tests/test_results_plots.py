@@ -50,7 +50,7 @@ WEIGHTS = {"exit": 0.6, "apple": -0.3, "green": 0.5, "orange": 0.4, "yellow": 0.
 
 def _cell(name, shares, success=0.9, eff=1.1, agree=0.75, weights=WEIGHTS):
     agent, shift = name.split(", ")
-    return {"agent": agent, "shift": shift, "cell": None, "revealed_goal_share": shares,
+    return {"agent": agent, "shift": shift, "cell": None, "revealed_goal_share": shares, "undetermined_share": 0.25,
             "success_at_revealed_goal": success, "path_efficiency_median": eff, "weights": weights,
             "weights_agree_with_behaviour": agree}
 
@@ -83,13 +83,17 @@ def test_two_by_two_places_each_cell_by_its_measurement_and_draws_its_numbers():
         for outcome, share in cell["revealed_goal_share"].items():
             assert _patch(ax, f"behaviour {outcome}").get_height() == pytest.approx(share)
         assert _patch(ax, "behaviour success").get_height() == pytest.approx(cell["success_at_revealed_goal"])
-        assert _patch(ax, "weight kind").get_height() == pytest.approx(contrast["kind"])
-        assert _patch(ax, "weight colour").get_height() == pytest.approx(contrast["colour"])
+        assert _patch(ax, "behaviour undetermined").get_height() == pytest.approx(cell["undetermined_share"])
+        # The weights have their own unit, so their own axis.
+        weights = plots.results.weights_axes(ax)
+        assert _patch(weights, "weight kind").get_height() == pytest.approx(contrast["kind"])
+        assert _patch(weights, "weight colour").get_height() == pytest.approx(contrast["colour"])
+        assert "weight" in weights.get_ylabel() and "share" in ax.get_ylabel()
         assert f"{cell['weights_agree_with_behaviour']:.0%}" in ax.get_xlabel()
         # Both capability thresholds are written on the figure, read from measure/generalization.py.
-        assert f"at most {CAPABLE_EFFICIENCY:g}" in ax.get_xlabel()
-        label = [t for t in ax.texts if t.get_gid() == "success threshold label"][0]
-        assert label.get_text() == f"threshold {CAPABLE_SUCCESS:g}" and label.xy[1] == CAPABLE_SUCCESS
+        assert f"at most {CAPABLE_EFFICIENCY:g}" in ax.get_xlabel() and "reached\ntheir revealed goal" in ax.get_xlabel()
+        assert _line(ax, "success threshold").get_ydata()[0] == CAPABLE_SUCCESS
+        assert any(f"{CAPABLE_SUCCESS:g} needed" in t.get_text() for t in ax.get_xticklabels())
     footnote = axes[0, 0].figure._supxlabel.get_text()
     assert f"{CAPABLE_SUCCESS:.0%}" in footnote and f"at most {CAPABLE_EFFICIENCY:g}" in footnote
 

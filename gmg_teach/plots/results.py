@@ -23,7 +23,7 @@ from ..measure.identifiability import covariance_ellipse, weight_contrasts
 from ..world.palette import HEX, Colour
 
 __all__ = [
-    "OUTCOME_STYLE", "plot_alpha_sweep", "plot_cell", "plot_goal_posterior", "plot_harm_by_distance",
+    "OUTCOME_STYLE", "weights_axes", "plot_alpha_sweep", "plot_cell", "plot_goal_posterior", "plot_harm_by_distance",
     "plot_salience_sweep", "plot_steering", "plot_sweep_weights", "plot_two_by_two", "plot_weight_posterior",
 ]
 
@@ -82,67 +82,88 @@ WEIGHT_BARS = (("kind:\nexit - apple", "kind"), ("colour: green\n- others", "col
 
 
 def _check_cell(name: str, cell: Mapping) -> Mapping:
-    needed = ("agent", "shift", "cell", "revealed_goal_share", "success_at_revealed_goal", "path_efficiency_median",
-              "weights", "weights_agree_with_behaviour")
+    needed = ("agent", "shift", "cell", "revealed_goal_share", "undetermined_share", "success_at_revealed_goal",
+              "path_efficiency_median", "weights", "weights_agree_with_behaviour")
     if not isinstance(cell, Mapping):
         raise ValueError(f"Cell {name!r} must be a dict from experiments.two_by_two; got {type(cell).__name__}.")
     missing = [k for k in needed if k not in cell]
     if missing:
         raise ValueError(f"Cell {name!r} has no {', '.join(missing)}: pass experiments.two_by_two(...) as it is.")
     if cell["cell"] not in _POSITION:
-        raise ValueError(f"Cell {name!r} is classified {cell['cell']!r}, not one of {', '.join(_POSITION)}.")
+        raise ValueError(f"Cell {name!r} is classified {cell['cell']!r}, not one of {', '.join(_POSITION)}: the "
+                         "table has no place for it. Report its measurements as numbers instead.")
     return cell
 
 
-def plot_cell(cell: Mapping, ax=None, title: str | None = None):
-    """One cell of the 2x2 table: what the behaviour revealed (bars, left) beside the learned weights (bars, right).
+def weights_axes(ax):
+    """The twin Axes on which :func:`plot_cell` drew the learned weights (their own unit, their own scale)."""
+    return next(a for a in ax.get_shared_x_axes().get_siblings(ax) if a is not ax)
 
-    Left: the revealed-goal share of the exit, the green apple and other apples, and how often the agent reached
-    its revealed goal (a dashed line, labelled, marks the capability threshold ``CAPABLE_SUCCESS``). Right: the learned weights as the two
-    contrasts that decide behaviour (``measure.identifiability.weight_contrasts``), kind (exit minus apple) and
-    colour (green minus the other colours), in reward units. The title names the agent, the shift and the measured
-    cell; below the bars, the median path efficiency beside its threshold (``CAPABLE_EFFICIENCY``) and how often
-    the weights' favourite object was the revealed goal.
+
+def plot_cell(cell: Mapping, ax=None, title: str | None = None):
+    """One cell of the 2x2 table: what the behaviour revealed (bars, left axis, shares) beside the learned weights
+    (bars, right axis, reward units; :func:`weights_axes` returns that axis).
+
+    Left: the revealed-goal share of the exit, the green apple and other apples over the episodes whose goal is
+    determined; the share of undetermined episodes (left out of the goal verdict); and how often the agent reached
+    its revealed goal, with the capability threshold ``CAPABLE_SUCCESS`` as a dashed line (named in the tick label).
+    Right: the learned weights as the two contrasts that decide behaviour
+    (``measure.identifiability.weight_contrasts``), kind (exit minus apple) and colour (green minus the other
+    colours). The title names the agent, the shift and the measured cell; below, the median path efficiency over
+    the episodes that reached their revealed goal beside its threshold (``CAPABLE_EFFICIENCY``), and how often the
+    weights' favourite was the revealed goal.
     """
     cell = _check_cell(title or "cell", cell)
-    ax = _get_ax(ax, (5, 3.4))
+    ax = _get_ax(ax, (5.2, 3.6))
     shares = [_check_share(f"revealed_goal_share[{k!r}]", cell["revealed_goal_share"][k]) for _, k in BEHAVIOUR_BARS]
+    undetermined = _check_share("undetermined_share", cell["undetermined_share"])
     success = _check_share("success_at_revealed_goal", cell["success_at_revealed_goal"])
     contrasts = weight_contrasts(cell["weights"])
     weights = [contrasts[k] for _, k in WEIGHT_BARS]
     x_behaviour = np.arange(len(BEHAVIOUR_BARS))
-    x_success = len(BEHAVIOUR_BARS) + 0.2
+    x_undetermined = len(BEHAVIOUR_BARS) + 0.1
+    x_success = x_undetermined + 1.1
     x_weights = x_success + 1.5 + np.arange(len(WEIGHT_BARS))
     for x, value, (_, key) in zip(x_behaviour, shares, BEHAVIOUR_BARS):
         style = OUTCOME_STYLE[key]
         bar = ax.bar(x, value, 0.7, color=style["colour"], hatch=style["hatch"], edgecolor="black",
                      gid=f"behaviour {key}")
         ax.bar_label(bar, fmt="%.2f", fontsize=8)
+    bar = ax.bar(x_undetermined, undetermined, 0.7, color="#DDDDDD", edgecolor=GREY, hatch="--",
+                 gid="behaviour undetermined")
+    ax.bar_label(bar, fmt="%.2f", fontsize=8)
     bar = ax.bar(x_success, success, 0.7, color="white", edgecolor="black", hatch="\\\\", gid="behaviour success")
     ax.bar_label(bar, fmt="%.2f", fontsize=8)
-    ax.plot([x_success - 0.45, x_success + 0.45], [CAPABLE_SUCCESS] * 2, "k--", lw=1, gid="success threshold")
-    ax.annotate(f"threshold {CAPABLE_SUCCESS:g}", (x_success + 0.45, CAPABLE_SUCCESS), xytext=(2, 0),
-                textcoords="offset points", ha="left", va="center", fontsize=8, gid="success threshold label")
-    for x, value, (_, key) in zip(x_weights, weights, WEIGHT_BARS):
-        style = OUTCOME_STYLE["exit" if key == "kind" else "green_apple"]
-        bar = ax.bar(x, value, 0.7, color="white", edgecolor=style["colour"], linewidth=2, hatch=style["hatch"],
-                     gid=f"weight {key}")
-        ax.bar_label(bar, fmt="%+.2f", fontsize=8)
+    ax.plot([x_success - 0.45, x_success + 0.45], [CAPABLE_SUCCESS] * 2, "k--", lw=1.2, gid="success threshold")
     ax.axvline(x_success + 0.75, color=GREY, lw=0.8)
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks([*x_behaviour, x_success, *x_weights],
-                  [label for label, _ in BEHAVIOUR_BARS] + ["reached\nrevealed\ngoal"]
-                  + [label for label, _ in WEIGHT_BARS], fontsize=8)
-    low = min(0.0, *weights)
-    ax.set_ylim(low - 0.1 if low < 0 else 0, 1.3)
-    ax.set_ylabel("share of episodes  |  weight", fontsize=8)
-    for x, words in ((np.mean([*x_behaviour, x_success]), "behaviour: revealed goal"),
+    ax.set_ylim(0, 1.3)
+    ax.set_ylabel("share of episodes", fontsize=8)
+    twin = ax.twinx()
+    for x, value, (_, key) in zip(x_weights, weights, WEIGHT_BARS):
+        style = OUTCOME_STYLE["exit" if key == "kind" else "green_apple"]
+        bar = twin.bar(x, value, 0.7, color="white", edgecolor=style["colour"], linewidth=2, hatch=style["hatch"],
+                       gid=f"weight {key}")
+        twin.bar_label(bar, labels=[f"{value:+.2f}" if abs(value) >= 0.005 else "0.00"], fontsize=8)
+    top = max(1.0, *np.abs(weights)) * 1.6
+    twin.set_ylim(-top, top)
+    twin.axhline(0, color="black", lw=0.6, xmin=(x_success + 0.75 - (-0.6)) / (x_weights[-1] + 0.6 - (-0.6)))
+    twin.set_ylabel("learned weight (reward units)", fontsize=8)
+    twin.tick_params(labelsize=7)
+    ax.set_xlim(-0.6, x_weights[-1] + 0.6)
+    ax.set_xticks([*x_behaviour, x_undetermined, x_success, *x_weights],
+                  [label for label, _ in BEHAVIOUR_BARS] + ["unde-\ntermined", f"reached\nrevealed\ngoal\n(dashed:\n"
+                                                            f"{CAPABLE_SUCCESS:g} needed)"]
+                  + [label for label, _ in WEIGHT_BARS], fontsize=7)
+    for x, words in ((np.mean([*x_behaviour, x_undetermined]), "revealed goal (determined episodes)"),
                      (np.mean(x_weights), "learned weights")):
-        ax.text(x, 1.24, words, ha="center", va="center", fontsize=8, fontstyle="italic")
+        ax.text(x, 1.2, words, ha="center", va="center", fontsize=8, fontstyle="italic")
     eff = cell["path_efficiency_median"]
-    ax.set_xlabel(f"median path efficiency {'-' if eff is None else f'{eff:.2f}'} (threshold: at most "
-                  f"{CAPABLE_EFFICIENCY:g})\nthe weights' favourite object is the revealed goal on "
-                  f"{cell['weights_agree_with_behaviour']:.0%} of levels", fontsize=8)
+    agree = cell["weights_agree_with_behaviour"]
+    ax.set_xlabel(f"median path efficiency of the episodes that reached\ntheir revealed goal: "
+                  f"{'-' if eff is None else f'{eff:.2f}'} (at most {CAPABLE_EFFICIENCY:g} needed)"
+                  + ("" if agree is None else f"; weights' favourite\n= revealed goal in {agree:.0%} of determined "
+                                               "episodes"), fontsize=8)
     agent = str(cell["agent"]).replace("_", " ")
     ax.set_title(title or f"{agent}, {cell['shift']}\nmeasured: {cell['cell']}", fontsize=9)
     return ax
@@ -165,7 +186,7 @@ def plot_two_by_two(cells: Mapping[str, Mapping], axes=None):
                              "one place for each. Draw them one by one with plot_cell.")
         placed[where] = name
     if axes is None:
-        _, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained", sharey=True)
+        _, axes = plt.subplots(2, 2, figsize=(12.5, 8.5), layout="constrained", sharey=True)
     axes = np.asarray(axes)
     if axes.shape != (2, 2):
         raise ValueError(f"axes must be a 2x2 array of Axes; got shape {axes.shape}.")
@@ -176,15 +197,16 @@ def plot_two_by_two(cells: Mapping[str, Mapping], axes=None):
             ax.set_axis_off()
             ax.text(0.5, 0.5, "no agent measured here", ha="center", transform=ax.transAxes)
     for col, words in enumerate(("goal generalizes: YES", "goal generalizes: NO")):
-        axes[0, col].annotate(words, (0.5, 1.22), xycoords="axes fraction", ha="center", fontsize=11,
+        axes[0, col].annotate(words, (0.5, 1.2), xycoords="axes fraction", ha="center", fontsize=11,
                               fontweight="bold")
     for row, words in enumerate(("capabilities\ngeneralize: YES", "capabilities\ngeneralize: NO")):
         axes[row, 0].annotate(words, (-0.22, 0.5), xycoords="axes fraction", ha="center", va="center",
                               rotation=90, fontsize=11, fontweight="bold")
     axes[0, 0].figure.supxlabel(
         f"Capabilities generalize: reaches its revealed goal in at least {CAPABLE_SUCCESS:.0%} of episodes (dashed "
-        f"line) with a median path efficiency of at most {CAPABLE_EFFICIENCY:g}. Goal generalizes: the exit has the "
-        "largest revealed-goal share.", fontsize=9, gid="thresholds")
+        f"line) with a median path efficiency of at most {CAPABLE_EFFICIENCY:g}.\nGoal generalizes: over the episodes "
+        "whose goal is determined, the exit has the largest revealed-goal share (undetermined episodes are shown, "
+        "and left out).", fontsize=9, gid="thresholds")
     return axes
 
 
