@@ -310,9 +310,8 @@ def evidence_settings(config: ExperimentConfig) -> list[tuple[int, float]]:
     """The (training budget, prior precision) rows of :func:`evidence_sweep`: every budget at the learner's prior,
     then every other prior at the learner's budget."""
     budget, prior = config.learner.episodes, config.learner.prior_precision
-    return ([(int(b), prior) for b in config.budgets]
-            + [(budget, float(p)) for p in config.prior_precisions if (budget, float(p)) not in
-               [(int(b), prior) for b in config.budgets]])
+    return [(int(b), prior) for b in config.budgets] + [(budget, float(p)) for p in config.prior_precisions
+                                                         if float(p) != prior]
 
 
 def evidence_sweep(config: ExperimentConfig, settings: list[tuple[int, float]] | None = None,
@@ -510,7 +509,9 @@ def format_report(report: dict) -> str:
         lines += ["", "Evidence sweep: alpha = count / budget; deploy exit rate (mean over seeds) by expected count of "
                   "distinguishing training episodes", f"{'budget':>8}{'prior':>7}" + "".join(
                       f"{c:>8g}" for c in cfg["counts"]) + f"{'smallest alpha':>16}{'x budget':>10}"]
-        smallest = {(r["budget"], r["prior_precision"]): r for r in report["smallest_fixing"]}
+        smallest = {(r["budget"], r["prior_precision"]): r for r in sorted(
+            report["smallest_fixing"], key=lambda r: (r["prior_precision"] != report["config"]["learner"]
+                                                      ["prior_precision"], r["prior_precision"], r["budget"]))}
         for (budget, prior), best in smallest.items():
             exits = {r["count"]: r["exit"] for r in report["evidence_sweep"]
                      if (r["budget"], r["prior_precision"]) == (budget, prior)}
