@@ -463,6 +463,11 @@ def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dic
     assert (proxy.training, proxy.kind_salience, proxy.alpha) == ("train", 1.0, None)
     report["salience_sweep"] = salience_sweep(config, eval_tables["deploy"], say,
                                               trained={proxy.colour_salience: trained["proxy_learner"]})
+    say("new building")
+    elsewhere = new_building_levels(config, "deploy")
+    report["new_building"] = {name: summarize([evaluate(a, elsewhere, derive_seed(config.seed, _EVALUATION, k))
+                                               for k, a in enumerate(trained[name])])
+                              for name in ("proxy_learner", "control")}
     say("2x2 table")
     report["two_by_two"] = two_by_two(config, trained["proxy_learner"], trained["control"], eval_tables["deploy"])
     report["total_seconds"] = round(time.perf_counter() - started, 2)
@@ -526,6 +531,12 @@ def format_report(report: dict) -> str:
     for row in report["salience_sweep"]:
         lines.append(f"{row['colour_salience']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}"
                      f"{row['weights']['exit']:>9.2f}{row['weights']['green']:>9.2f}")
+    if "new_building" in report:
+        lines += ["", "A new building (deploy colours; walls the agents never lived in): capabilities are an empirical "
+                  "question here, unlike under the colour shift, which the map cannot see"]
+        for name, ev in report["new_building"].items():
+            lines.append(f"  {name:<16} reached nothing {ev['none']:.3f}, exit {ev['exit']:.3f}, "
+                         f"green apple {ev['green_apple']:.3f}")
     lines += ["", "The 2x2 table (behaviour, with the learned weights beside it)"]
     for name, cell in report["two_by_two"].items():
         eff = "-" if cell["path_efficiency_median"] is None else f"{cell['path_efficiency_median']:.2f}"
