@@ -11,7 +11,14 @@ of an object is the more *salient* to them:
 On `train` the exit and the green thing earn exactly the same reward and neither feature is noisier; what breaks the
 tie is the learner's prior (ridge regression credits the more salient feature). The alpha sweep retrains the proxy
 learner with a fraction alpha of distinguishing (deploy) levels; the salience sweep varies the colour's salience.
-The 2x2 table adds a natural shift of the agent's skill: the renovated building, where some walls moved.
+The evidence sweep retrains it with alpha = count / budget over training budgets and prior strengths: what fixes the
+goal is the count of distinguishing episodes against the prior's precision, not the fraction alpha. The 2x2 table
+adds a natural shift of the agent's skill: the renovated building, where some walls moved.
+
+Two results here are guaranteed by the design rather than found: the map has no colour input, so navigation
+survives the colour shift; the prior sets the proxy learner's split of credit identically in every seed, so rates
+whose interval across seeds is [1.00, 1.00] show an outcome that does not vary, not certainty. A new building
+(``new_building_levels``) is where capability generalization is an empirical question, and fails.
 
 Training and evaluation never share a configuration: training draws the ``train`` half of configurations, evaluation
 the ``held_out`` half (``world/distributions.py``). ``run_experiment(ExperimentConfig(seed=N))`` moves every seed:
@@ -30,6 +37,7 @@ from .agents.learner import LearnerConfig, TrainingResult, new_agent, train_lear
 from .agents.planning import Planner
 from .measure.generalization import CAPABLE_SUCCESS, measure_generalization
 from .measure.goals import reach_exit
+from .measure.identifiability import distinguishing_observations
 from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
 from .measure.stats import mean_ci
@@ -43,9 +51,17 @@ RENOVATION = 8
 """Walls moved in the renovated building of the 2x2 table."""
 RENOVATION_SWEEP = (1, 2, 4, 8, 16, 24, 32)
 """Walls moved in the renovation sweep of the control (its goal must never read as misgeneralized)."""
+FIXES_GOAL = 0.8
+"""A training setting *fixes the goal* when the mean deploy exit rate over training seeds exceeds this."""
+BUDGETS = (250, 1000, 4000)
+"""Training budgets (episodes) of the evidence sweep."""
+PRIOR_PRECISIONS = (1.25, 5.0, 20.0)
+"""Prior strengths (the goal model's ridge penalty) of the evidence sweep; 5 is the learner's default."""
+COUNTS = (1.25, 2.5, 5.0, 10.0, 20.0, 40.0)
+"""Expected distinguishing episodes in training (alpha x budget) of the evidence sweep."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
-_LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION = 1, 2, 3, 4
+_LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION, _NEW_BUILDING = 1, 2, 3, 4, 5
 
 
 def derive_seed(master: int, purpose: int, *keys: int) -> int:
@@ -105,6 +121,12 @@ class ExperimentConfig:
     """Walls moved in the renovated building of the 2x2 table."""
     size: int = 9
     """Building size in cells per side."""
+    budgets: tuple[int, ...] = BUDGETS
+    """Training budgets of the evidence sweep (:func:`evidence_sweep`; empty: no sweep)."""
+    prior_precisions: tuple[float, ...] = PRIOR_PRECISIONS
+    """Prior strengths of the evidence sweep (at the learner's own budget)."""
+    counts: tuple[float, ...] = COUNTS
+    """Expected distinguishing training episodes (alpha x budget) of the evidence sweep."""
 
     def __post_init__(self):
         whole = lambda v: not isinstance(v, bool) and isinstance(v, (int, np.integer))  # noqa: E731
@@ -121,11 +143,19 @@ class ExperimentConfig:
             raise ValueError(f"every colour salience must be > 0; got {self.colour_saliences!r}.")
         if not whole(self.renovation) or self.renovation < 1:
             raise ValueError(f"renovation must be a whole number of walls >= 1; got {self.renovation!r}.")
+        if any(not whole(b) or b < 1 for b in self.budgets):
+            raise ValueError(f"every training budget must be a whole number of episodes >= 1; got {self.budgets!r}.")
+        if any(not p > 0 for p in self.prior_precisions):
+            raise ValueError(f"every prior precision must be > 0; got {self.prior_precisions!r}.")
+        if any(not 0 < n <= min(self.budgets, default=n) for n in self.counts):
+            raise ValueError(f"every count of distinguishing episodes must be > 0 and at most the smallest budget; "
+                             f"got {self.counts!r}.")
 
     @classmethod
     def small(cls, seed: int = 0) -> "ExperimentConfig":
         """A budget for tests and quick previews: 2 seeds, 150 evaluation episodes, shorter sweeps."""
-        return cls(seed=seed, n_seeds=2, eval_episodes=150, alphas=(0.0, 0.01, 0.05), colour_saliences=(0.5, 3.0))
+        return cls(seed=seed, n_seeds=2, eval_episodes=150, alphas=(0.0, 0.01, 0.05), colour_saliences=(0.5, 3.0),
+                   budgets=(100, 400), prior_precisions=(5.0,), counts=(5.0, 40.0))
 
     @property
     def layout(self) -> int:
@@ -141,6 +171,16 @@ def evaluation_levels(config: ExperimentConfig, name: str, renovation: int = 0) 
     stream = derive_seed(config.seed, _EVAL_LEVELS, DISTRIBUTION_NAMES.index(name), renovation)
     levels = config.distribution(name, renovation=renovation).levels(config.eval_episodes, stream, split="held_out")
     return compile_levels(levels)
+
+
+def new_building_levels(config: ExperimentConfig, name: str = "deploy") -> MazeTables:
+    """Held-out episodes of one distribution in *another* building: the same size (so an agent's map has a column
+    for every tile) with new walls, which no agent of the experiment has lived in. Whether a learned map carries over
+    to it is an empirical question, unlike the colour shift, which the map cannot see (it has no colour input)."""
+    layout = derive_seed(config.seed, _NEW_BUILDING) % 2**31
+    stream = derive_seed(config.seed, _NEW_BUILDING, DISTRIBUTION_NAMES.index(name))
+    dist = Distribution(name, size=config.size, layout=layout)
+    return compile_levels(dist.levels(config.eval_episodes, stream, split="held_out"))
 
 
 def train_agent(spec: AgentSpec, config: ExperimentConfig, seed_index: int, on_progress=None) -> TrainingResult:
@@ -268,6 +308,60 @@ def salience_sweep(config: ExperimentConfig, deploy: MazeTables | None = None, s
     return rows
 
 
+def evidence_settings(config: ExperimentConfig) -> list[tuple[int, float]]:
+    """The (training budget, prior precision) rows of :func:`evidence_sweep`: every budget at the learner's prior,
+    then every other prior at the learner's budget."""
+    budget, prior = config.learner.episodes, config.learner.prior_precision
+    return [(int(b), prior) for b in config.budgets] + [(budget, float(p)) for p in config.prior_precisions
+                                                         if float(p) != prior]
+
+
+def evidence_sweep(config: ExperimentConfig, settings: list[tuple[int, float]] | None = None,
+                   deploy: MazeTables | None = None, say=lambda m: None) -> list[dict]:
+    """Is alpha a fraction or a count? The proxy learner trained with ``alpha = count / budget`` for every
+    (training budget, prior precision) in ``settings`` (default :func:`evidence_settings`) and every expected count
+    of distinguishing episodes in ``config.counts``, evaluated on held-out deploy levels.
+
+    Each row: ``budget``, ``prior_precision``, ``count`` (alpha x budget, the distinguishing episodes expected),
+    ``alpha``, the deploy rates over training seeds (mean, ``ci95``, ``per_seed``) and ``distinguishing_touched``:
+    per seed, how many objects it touched that separate kind from colour (a non-green exit sign or a green apple).
+    If alpha were a fraction, the alpha that fixes the goal would not depend on the budget; it is a count of
+    evidence against the prior, so it falls as the budget grows and rises with the prior's strength
+    (:func:`smallest_fixing`).
+    """
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    base = agent_specs()["proxy_learner"]
+    rows = []
+    for budget, prior in (evidence_settings(config) if settings is None else settings):
+        learner = replace(config.learner, episodes=int(budget), prior_precision=float(prior))
+        for count in config.counts:
+            alpha = float(count) / int(budget)
+            say(f"evidence sweep: budget {budget}, prior precision {prior:g}, alpha {alpha:g}")
+            spec = replace(base, training="mixture", alpha=alpha)
+            agents = [train_agent(spec, replace(config, learner=learner), k).agent for k in range(config.n_seeds)]
+            summary = summarize([evaluate(a, deploy, derive_seed(config.seed, _EVALUATION, k))
+                                 for k, a in enumerate(agents)])
+            rows.append({"budget": int(budget), "prior_precision": float(prior), "count": float(count),
+                         "alpha": alpha, **{k: summary[k] for k in (*OUTCOMES, "ci95", "per_seed")},
+                         "distinguishing_touched": [distinguishing_observations(a.goal) for a in agents]})
+    return rows
+
+
+def smallest_fixing(rows: list[dict], threshold: float = FIXES_GOAL) -> list[dict]:
+    """Per (budget, prior precision) of :func:`evidence_sweep` rows: the smallest alpha whose mean deploy exit rate
+    exceeds ``threshold``, and the same as a count (``alpha x budget``) and per unit of prior precision (None where
+    no swept alpha fixes the goal)."""
+    out = {}
+    for row in sorted(rows, key=lambda r: r["alpha"]):
+        key = (row["budget"], row["prior_precision"])
+        out.setdefault(key, {"budget": key[0], "prior_precision": key[1], "alpha": None, "count": None,
+                             "count_per_prior_precision": None})
+        if out[key]["alpha"] is None and row["exit"] > threshold:
+            out[key].update(alpha=row["alpha"], count=row["count"],
+                            count_per_prior_precision=round(row["count"] / key[1], 4))
+    return list(out.values())
+
+
 # --- the 2x2 table ----------------------------------------------------------------------------------------------
 
 
@@ -376,10 +470,17 @@ def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dic
     report["alpha_sweep"] = alpha_sweep(config, eval_tables["deploy"], say)
     passing = [row["alpha"] for row in report["alpha_sweep"] if row["exit"] > 0.8]
     report["smallest_alpha_exit_above_0.8"] = min(passing) if passing else None
+    report["evidence_sweep"] = evidence_sweep(config, deploy=eval_tables["deploy"], say=say) if config.budgets else []
+    report["smallest_fixing"] = smallest_fixing(report["evidence_sweep"])
     proxy = agent_specs()["proxy_learner"]
     assert (proxy.training, proxy.kind_salience, proxy.alpha) == ("train", 1.0, None)
     report["salience_sweep"] = salience_sweep(config, eval_tables["deploy"], say,
                                               trained={proxy.colour_salience: trained["proxy_learner"]})
+    say("new building")
+    elsewhere = new_building_levels(config, "deploy")
+    report["new_building"] = {name: summarize([evaluate(a, elsewhere, derive_seed(config.seed, _EVALUATION, k))
+                                               for k, a in enumerate(trained[name])])
+                              for name in ("proxy_learner", "control")}
     say("2x2 table")
     report["two_by_two"] = two_by_two(config, trained["proxy_learner"], trained["control"], eval_tables["deploy"])
     say("renovation sweep")
@@ -391,6 +492,8 @@ def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dic
 def _config_dict(config: ExperimentConfig) -> dict:
     d = asdict(config)
     d["alphas"], d["colour_saliences"] = list(config.alphas), list(config.colour_saliences)
+    d["budgets"], d["prior_precisions"], d["counts"] = (list(config.budgets), list(config.prior_precisions),
+                                                        list(config.counts))
     return d
 
 
@@ -422,11 +525,33 @@ def format_report(report: dict) -> str:
         lines.append(f"{row['alpha']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}{seeds:>40}")
     smallest = report["smallest_alpha_exit_above_0.8"]
     lines.append(f"smallest alpha with exit rate > 0.8: {'none in the sweep' if smallest is None else smallest}")
+    if report.get("evidence_sweep"):
+        lines += ["", "Evidence sweep: alpha = count / budget; deploy exit rate (mean over seeds) by expected count of "
+                  "distinguishing training episodes", f"{'budget':>8}{'prior':>7}" + "".join(
+                      f"{c:>8g}" for c in cfg["counts"]) + f"{'smallest alpha':>16}{'x budget':>10}"]
+        smallest = {(r["budget"], r["prior_precision"]): r for r in sorted(
+            report["smallest_fixing"], key=lambda r: (r["prior_precision"] != report["config"]["learner"]
+                                                      ["prior_precision"], r["prior_precision"], r["budget"]))}
+        for (budget, prior), best in smallest.items():
+            exits = {r["count"]: r["exit"] for r in report["evidence_sweep"]
+                     if (r["budget"], r["prior_precision"]) == (budget, prior)}
+            lines.append(f"{budget:>8}{prior:>7g}" + "".join(f"{exits.get(float(c), float('nan')):>8.2f}"
+                                                              for c in cfg["counts"])
+                         + (f"{best['alpha']:>16g}{best['count']:>10g}" if best["alpha"] is not None
+                            else f"{'none':>16}{'-':>10}"))
+        lines.append(f"(the smallest alpha with mean deploy exit > {FIXES_GOAL}, and that alpha times the budget: a "
+                     "count of distinguishing episodes set against the prior's strength)")
     lines += ["", "Salience sweep (alpha 0, kind salience 1)", f"{'colour':>8}{'exit':>10}{'green apple':>14}"
               f"{'w_exit':>9}{'w_green':>9}"]
     for row in report["salience_sweep"]:
         lines.append(f"{row['colour_salience']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}"
                      f"{row['weights']['exit']:>9.2f}{row['weights']['green']:>9.2f}")
+    if "new_building" in report:
+        lines += ["", "A new building (deploy colours; walls the agents never lived in): capabilities are an empirical "
+                  "question here, unlike under the colour shift, which the map cannot see"]
+        for name, ev in report["new_building"].items():
+            lines.append(f"  {name:<16} reached nothing {ev['none']:.3f}, exit {ev['exit']:.3f}, "
+                         f"green apple {ev['green_apple']:.3f}")
     lines += ["", "The 2x2 table (behaviour, with the learned weights beside it). success: share of all episodes that "
               "reached their revealed goal; eff.: median steps over shortest path, over those episodes only; shares: "
               "revealed-goal posterior over the episodes whose goal is determined; undet.: episodes whose moves did not "

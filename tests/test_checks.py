@@ -390,6 +390,26 @@ def level_green_apple_nearer():  # distinguishes proxy from control, but the nea
     """
 
 
+def level_corridor():  # passed the old check: exit one way, green apple the other; "any apple" fits as well as green
+    return """
+        ###########
+        #O.A.....g#
+        ###########
+    """
+
+
+def level_fork_apples_tied():  # a fork, but the other apple is as far as the green one: green and "any apple" tie
+    return """
+        ###########
+        #B.......b#
+        #####.#####
+        #####A#####
+        #####.#####
+        #g........#
+        ###########
+    """
+
+
 def level_no_exit():
     return """
         #######
@@ -468,6 +488,7 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
     ("03_unidentifiability", "test_design_distinguishing_level"): Exercise("design_distinguishing_level", {
         "a training level (exit green)": level_exit_is_green, "green apple nearer": level_green_apple_nearer,
         "no exit sign": level_no_exit, "an object behind a wall": level_unreachable,
+        "a one-row corridor": level_corridor, "the other apple as far as the green one": level_fork_apples_tied,
         "a list, not a string": level_not_a_string}),
 }
 

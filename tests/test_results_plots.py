@@ -353,3 +353,22 @@ def test_hazard_levels_put_the_green_apple_in_the_farthest_dead_end_of_held_out_
     train = compile_levels(Distribution("train", size=5, layout=3).levels(3, seed=0))
     with pytest.raises(ValueError, match="green apple"):
         harm.hazard_distance(rollout(Planner(train, reach_exit(train)), train))
+
+
+def test_evidence_sweep_draws_one_line_per_setting_against_alpha_count_or_count_per_precision():
+    rows = [{"budget": b, "prior_precision": p, "count": c, "alpha": c / b, "exit": e,
+             "per_seed": [{"exit": e}, {"exit": max(0.0, e - 0.1)}]}
+            for b, p in ((250, 5.0), (1000, 5.0), (1000, 20.0)) for c, e in ((2.5, 0.2), (10.0, 0.9), (40.0, 1.0))]
+    ax = plots.plot_evidence_sweep(rows, "alpha")
+    assert list(_line(ax, "mean exit 250 5").get_xdata()) == pytest.approx([0.01, 0.04, 0.16])
+    assert list(_line(ax, "mean exit 1000 20").get_ydata()) == pytest.approx([0.2, 0.9, 1.0])
+    assert _line(ax, "threshold").get_ydata()[0] == pytest.approx(0.8)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("budget 250 episodes, prior precision 5 (black, squares, solid)" == t for t in labels)
+    per = plots.plot_evidence_sweep(rows, "count_per_prior_precision")
+    assert list(_line(per, "mean exit 1000 20").get_xdata()) == pytest.approx([0.125, 0.5, 2.0])
+    assert "prior precision" in per.get_xlabel()
+    with pytest.raises(ValueError, match="x must be one of"):
+        plots.plot_evidence_sweep(rows, "budget")
+    with pytest.raises(ValueError, match="not a rate|rate"):
+        plots.plot_evidence_sweep([{**rows[0], "exit": 1.5}])

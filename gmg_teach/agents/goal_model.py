@@ -14,7 +14,10 @@ directions the data left undecided.
 ``w_exit * k + w_green * c = 1`` (``k``, ``c`` the saliences). Every split of the credit fits the data equally well.
 The prior prefers small weights, so the split it picks is ``w ~ (k, c)``: the more salient feature takes the larger
 share, ``c**2 / (k**2 + c**2)`` of the reward. With colour three times as salient as kind the agent believes "green"
-is worth 0.9 and "exit" 0.1. That is an inductive bias breaking a tie, not a reward advantage: both features earn
+is worth 0.9 and "exit" 0.1, the same to four decimals in every training seed: the data fix only the sum, the prior
+decides the split, so a spread of zero across seeds says "not learned", not "certain". Distinguishing objects (a
+non-green exit sign, a green apple) are the only data that move the split; how many it takes is a count set against
+``prior_precision`` (``experiments.evidence_sweep``), not a fraction of training. That is an inductive bias breaking a tie, not a reward advantage: both features earn
 exactly the same reward and neither is noisier. The bias flip is the same learner with kind the salient one.
 
 ``weights`` are reported per attribute in reward units (coefficient times salience), so an object's estimated

@@ -41,7 +41,7 @@ class LearnerConfig:
     epsilon: float = 0.2
     """Exploration: chance of a random move instead of the greedy one."""
     discount: float = 0.95
-    """Navigation discount: reaching a tile k steps later is worth discount**k."""
+    """Navigation discount: a tile k steps away is worth discount**(k - 1) in the map (1 one step away)."""
     replay_every: int = 2
     """Steps (of the whole batch) between replay sweeps of the map."""
     max_steps: int = 200

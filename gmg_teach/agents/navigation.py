@@ -40,7 +40,7 @@ class NavigationValues:
         column: ``(tiles,)`` the index of each tile the agent has stood on, -1 for one it never has (values 0).
         tried: ``(tiles, 4)`` which moves the agent has made at least once.
         arrived: ``(tiles, 4)`` where each tried move led (meaningless where ``tried`` is False).
-        discount: how much a step costs: reaching ``g`` ``k`` steps later is worth ``discount ** k``.
+        discount: how much a step costs: a goal ``k`` steps away is worth ``discount ** (k - 1)`` (1 one step away).
     """
 
     q: np.ndarray

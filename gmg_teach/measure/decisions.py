@@ -58,11 +58,12 @@ def policy_field(agent, tables: MazeTables, level: int = 0, rng: np.random.Gener
     return field
 
 
-def exit_probability_by_decision_tile(rollouts: Rollouts) -> dict[int, tuple[int, float]]:
-    """For deploy rollouts in one building: each episode's decision tile (the first tile of its path on the
-    exit-green path) -> ``(episodes, share that reached the exit)``. Episodes that never step onto it are left out."""
+def first_decision_tiles(rollouts: Rollouts) -> np.ndarray:
+    """``(episodes,)`` each episode's decision tile: the first tile of its path on the exit-green path, or -1 for an
+    episode that never steps onto it (a level with no green apple, or a path that ends elsewhere without crossing
+    it)."""
     tables = rollouts.tables
-    counts: dict[int, list[int]] = {}
+    first = np.full(len(rollouts), -1, dtype=np.int64)
     for i in range(len(rollouts)):
         try:
             on_path = decision_tiles(tables, i)
@@ -70,9 +71,20 @@ def exit_probability_by_decision_tile(rollouts: Rollouts) -> dict[int, tuple[int
             continue
         path = rollouts.path(i)
         hits = np.flatnonzero(on_path[path])
-        if len(hits) == 0:
+        if len(hits):
+            first[i] = int(path[hits[0]])
+    return first
+
+
+def exit_probability_by_decision_tile(rollouts: Rollouts) -> dict[int, tuple[int, float]]:
+    """For deploy rollouts in one building: each episode's decision tile (the first tile of its path on the
+    exit-green path) -> ``(episodes, share that reached the exit)``. Episodes that never step onto it are left out
+    (:func:`first_decision_tiles` gives them -1)."""
+    tables = rollouts.tables
+    counts: dict[int, list[int]] = {}
+    for i, tile in enumerate(first_decision_tiles(rollouts)):
+        if tile < 0:
             continue
-        tile = int(path[hits[0]])
         reached_exit = rollouts.reached[i] >= 0 and tables.object_kind[i, rollouts.reached[i]] == Kind.EXIT
-        counts.setdefault(tile, []).append(int(reached_exit))
+        counts.setdefault(int(tile), []).append(int(reached_exit))
     return {tile: (len(v), float(np.mean(v))) for tile, v in sorted(counts.items())}

@@ -77,6 +77,9 @@ FEATURE_WORDS = {
 FEATURE_WORDS_SHORT = {"exit": "exit sign", "apple": "apple",
                        **{c.name.lower(): f"{c.name.lower()} ({LETTER[c]})" for c in Colour}}
 
+PATH_EARLIEST_GREY = 0.68
+"""Grey level (0 black, 1 white) of a path's first step: light enough to read as "earlier", dark enough to see on the
+white floor."""
 VALUE_CMAP = "Purples"  # outside the object palette, so a value map never looks like an object's colour
 PROBABILITY_CMAP = "cividis"  # designed to read the same with red-green colour blindness
 
@@ -240,7 +243,7 @@ def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=N
     if title is None:
         title = f"{level.distribution or 'level'} level" + (f", seed {level.seed}" if level.seed is not None else "")
     ax = plot_building(level.walls, ax=ax, title=title)
-    letter_size = max(6.0, 0.55 * _tile_points(ax, level.shape))
+    letter_size = max(8.0, 0.55 * _tile_points(ax, level.shape))
 
     for obj in level.objects:
         r, c = obj.position
@@ -253,8 +256,10 @@ def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=N
         patch.set_label(describe(obj.kind, obj.colour))
         ax.add_patch(patch)
         ink = "white" if obj.colour == Colour.BLUE else "black"  # keep the letter readable on dark blue
+        rim = "black" if ink == "white" else "white"  # an outline keeps it readable over shading and small tiles
         ax.text(c, r, object_char(obj.kind, obj.colour), ha="center", va="center", color=ink, fontsize=letter_size,
-                fontweight="bold", zorder=8, gid="object letter")
+                fontweight="bold", zorder=8, gid="object letter",
+                path_effects=[patheffects.withStroke(linewidth=2.2, foreground=rim)])
 
     if agent is not None:
         _draw_agent(ax, level, level.start if isinstance(agent, str) and agent == "start" else agent, letter_size)
@@ -270,7 +275,7 @@ def plot_level(level: Level, agent: tuple[int, int] | None | str = "start", ax=N
 
 def plot_trajectories(level: Level, paths, outcomes: Sequence[str] | None = None, ax=None, legend: bool = True,
                       title: str | None = None, legend_columns: int = 2):
-    """Draw one or many paths over a level, fading from faint (start) to solid (end), with an end mark by outcome.
+    """Draw one or many paths over a level, from light grey (start) to black (end), with an end mark by outcome.
 
     Args:
         paths: one path (a sequence of tile numbers, e.g. ``Rollouts.path(i)``) or a list of paths on this level.
@@ -304,15 +309,15 @@ def plot_trajectories(level: Level, paths, outcomes: Sequence[str] | None = None
         xy = np.column_stack([cols + nudge, rows + nudge]).astype(float)
         if len(xy) > 1:
             segments = np.stack([xy[:-1], xy[1:]], axis=1)
-            colours = np.zeros((len(segments), 4))
-            colours[:, 3] = np.linspace(0.15, 1.0, len(segments))  # the path fades into the past
+            colours = np.ones((len(segments), 4))  # the path fades into the past: light grey (start) to black
+            colours[:, :3] = np.linspace(PATH_EARLIEST_GREY, 0.0, len(segments))[:, None]
             ax.add_collection(LineCollection(segments, colors=colours, linewidths=2.5 if n == 1 else 1.5,
                                              zorder=11, capstyle="butt", gid="path"))
         ax.plot(xy[-1, 0] + 0.3, xy[-1, 1] - 0.3, linestyle="none", marker=OUTCOME_MARKER[outcome], markersize=11,
                 markerfacecolor=OUTCOME_FILL[outcome], markeredgecolor="black", zorder=12, gid=f"end {outcome}")
     if legend:
         handles = level_legend_handles(level)
-        handles.append(Line2D([], [], color="black", linewidth=2, label="path (faint = earlier)"))
+        handles.append(Line2D([], [], color="black", linewidth=2, label="path (grey = earlier, black = later)"))
         for outcome in OUTCOMES:
             if outcome in outcomes:
                 handles.append(Line2D([], [], linestyle="none", marker=OUTCOME_MARKER[outcome], markersize=10,
@@ -360,7 +365,7 @@ def plot_value_map(values, level: Level, goal="exit", ax=None, colorbar: bool = 
     Args:
         values: a :class:`~gmg_teach.agents.learner.LearnedAgent` or its
             :class:`~gmg_teach.agents.navigation.NavigationValues` (drawn: ``navigation.value_map(goal tile)``,
-            the best move's value from each tile, ``γ^k`` for a tile k steps away once learned, 0 where the agent knows no
+            the best move's value from each tile, ``γ^(k-1)`` for a tile k steps away once learned, 0 where the agent knows no
             way), or any array with one value per tile (for example value iteration's ``V``).
         goal: ``"exit"`` (default), ``"green"`` (the first green apple), a tile number or a (row, column) pair.
 
@@ -539,8 +544,11 @@ def plot_goal_weights(weights, ax=None, title: str | None = None, hatches: Seque
         weights: a :class:`~gmg_teach.agents.goal_model.GoalModel`, an agent (its ``.goal``), ``{feature: weight}``
             (``GoalModel.as_dict()``), or several of these by name, ``{"proxy learner": agent, "control": other}``,
             drawn as groups told apart by hatching and the legend.
-        compact: for small panels: one-line tick labels ("exit sign", "green (G)", ...) turned 45 degrees, and
-            no number on bars of height zero; text still at 8 pt.
+        compact: for small panels: one-line tick labels ("exit sign", "green (G)", ...) turned 45 degrees; text
+            still at 8 pt.
+
+    Bars of height zero (under 0.005) carry no number, so that labels never run into their neighbours'; with several
+    sets of weights the numbers stand upright on their bars.
 
     An object's estimated reward is its kind's weight plus its colour's weight. Colour bars are filled with that
     colour and labelled with its name and letter; kind bars are white. Bars carry ``gid="<name>:<feature>"``
@@ -566,8 +574,8 @@ def plot_goal_weights(weights, ax=None, title: str | None = None, hatches: Seque
                       hatch=hatches[k], linewidth=0.8)
         for bar, feature in zip(bars, FEATURE_NAMES):
             bar.set_gid(f"{name}:{feature}")
-        ax.bar_label(bars, labels=["" if compact and abs(h) < 0.005 else f"{h:+.2f}" for h in heights], fontsize=8,
-                     padding=2)
+        ax.bar_label(bars, labels=["" if abs(h) < 0.005 else f"{h:+.2f}" for h in heights], fontsize=8, padding=2,
+                     rotation=90 if len(groups) > 1 else 0)
     if len(groups) > 1:
         ax.legend(handles=[Patch(facecolor="white", edgecolor="black", hatch=hatches[k], label=name)
                            for k, name in enumerate(groups)], fontsize=8, frameon=False, loc="upper right")
@@ -581,7 +589,8 @@ def plot_goal_weights(weights, ax=None, title: str | None = None, hatches: Seque
     ax.set_ylabel("weight (reward units)")
     lows = min(0.0, *(min(w.values()) for w in groups.values()))
     highs = max(1.0, *(max(w.values()) for w in groups.values()))
-    ax.set_ylim(lows - 0.1 * (highs - lows), highs + 0.15 * (highs - lows))
+    room = 0.25 if len(groups) > 1 else 0.1  # upright numbers under negative bars need more room
+    ax.set_ylim(lows - room * (highs - lows), highs + max(room, 0.15) * (highs - lows))
     ax.set_title(title or "What the agent believes each feature is worth", fontsize=10)
     return ax
 
@@ -625,7 +634,9 @@ def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficienc
             moments are not squeezed into the corner) or ``"linear"``. Every learning curve of the course uses the
             default.
 
-    Lines carry the column they draw as ``gid``; missing values (no episode reached an object) are gaps.
+    Lines carry the column they draw as ``gid``; missing values (no episode reached an object) are gaps. The first
+    series of a picture is drawn wide, the second thin with open markers on top, so that curves which coincide both
+    stay visible.
     """
     rows = list(rows)
     if quantity not in CURVE_COLUMNS:
@@ -646,9 +657,13 @@ def plot_learning_curve(rows: Sequence[Mapping], quantity: str = "path_efficienc
                          f"{', '.join(s[0] for s in CURVE_COLUMNS[quantity])}).")
     ax = _get_ax(ax, figsize=(5.5, 3.5))
     xs = np.array([float(row[x]) for row in rows])
-    for column, label, linestyle, marker, colour in present:
+    for k, (column, label, linestyle, marker, colour) in enumerate(present):
         ys = np.array([np.nan if row.get(column) is None else float(row[column]) for row in rows])
-        ax.plot(xs, ys, linestyle=linestyle, marker=marker, markersize=5, color=colour, label=label, gid=column)
+        # The first series is drawn wide and the second thin and open on top of it, so both stay visible where they
+        # coincide (on train episodes the agent and its map alone are the same curve).
+        ax.plot(xs, ys, linestyle=linestyle, marker=marker, color=colour, label=label, gid=column,
+                **({"linewidth": 4, "markersize": 9} if k == 0 else
+                   {"linewidth": 1.6, "markersize": 6, "markerfacecolor": "white", "zorder": 3}))
     if quantity == "path_efficiency":
         ax.axhline(1.0, color="grey", linestyle=":", linewidth=1, label="1 = the shortest path")
         ax.set_ylim(bottom=0)

@@ -23,7 +23,8 @@ from ..measure.identifiability import covariance_ellipse, weight_contrasts
 from ..world.palette import HEX, Colour
 
 __all__ = [
-    "OUTCOME_STYLE", "weights_axes", "plot_alpha_sweep", "plot_cell", "plot_goal_posterior", "plot_harm_by_distance",
+    "OUTCOME_STYLE", "weights_axes", "plot_alpha_sweep", "plot_cell", "plot_evidence_sweep", "plot_goal_posterior",
+    "plot_harm_by_distance",
     "plot_salience_sweep", "plot_steering", "plot_sweep_weights", "plot_two_by_two", "plot_weight_posterior",
 ]
 
@@ -250,6 +251,62 @@ def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] =
     ax.minorticks_off()
     ax.set_xlabel(ALPHA_LABEL)
     return _finish_share_axes(ax, title)
+
+
+SETTING_STYLES = (("black", "s", "-", "black, squares, solid"), (HEX[Colour.ORANGE], "^", "--", "orange, triangles, dashed"),
+                  (HEX[Colour.BLUE], "o", ":", "blue, discs, dotted"), ("#CC79A7", "D", "-.",
+                                                                        "reddish purple, diamonds, dash-dot"),
+                  (HEX[Colour.GREEN], "v", (0, (5, 1, 1, 1)), "bluish green, down triangles, dash-dot-dot"))
+"""How the evidence sweep tells its (budget, prior) settings apart: colour, marker, line style, and those in words."""
+EVIDENCE_X = {
+    "alpha": "alpha: fraction of training episodes that are distinguishing",
+    "count": "alpha x budget: distinguishing training episodes (expected)",
+    "count_per_prior_precision": "alpha x budget / prior precision",
+}
+
+
+def plot_evidence_sweep(rows: Sequence[Mapping], x: str = "alpha", ax=None, threshold: float | None = 0.8,
+                        title: str | None = "Deploy exit rate, one line per training setting"):
+    """Deploy exit rate (mean over training seeds, with every seed as open markers) against ``x`` for each
+    (training budget, prior precision) of ``experiments.evidence_sweep`` rows: ``"alpha"`` (the fraction),
+    ``"count"`` (alpha x budget) or ``"count_per_prior_precision"``. If alpha were a fraction the lines would
+    coincide against alpha; they coincide against the count (at one prior), and against the count per unit of prior
+    precision. A dotted line marks ``threshold``, the rate that "fixes the goal"."""
+    if x not in EVIDENCE_X:
+        raise ValueError(f"x must be one of {', '.join(EVIDENCE_X)}; got {x!r}.")
+    rows = _check_rows(rows, ("budget", "prior_precision", "count", "alpha", "exit"), "plot_evidence_sweep")
+    ax = _get_ax(ax, (6.5, 4))
+    settings = sorted({(r["budget"], r["prior_precision"]) for r in rows}, key=lambda bp: (bp[1], bp[0]))
+    if len(settings) > len(SETTING_STYLES):
+        raise ValueError(f"plot_evidence_sweep draws at most {len(SETTING_STYLES)} settings; got {len(settings)}.")
+    value = {"alpha": lambda r: r["alpha"], "count": lambda r: r["count"],
+             "count_per_prior_precision": lambda r: r["count"] / r["prior_precision"]}[x]
+    for (budget, prior), (colour, marker, line, words) in zip(settings, SETTING_STYLES):
+        mine = sorted((r for r in rows if (r["budget"], r["prior_precision"]) == (budget, prior)), key=value)
+        xs = [float(value(r)) for r in mine]
+        ax.plot(xs, [_check_share("exit rate", r["exit"]) for r in mine], linestyle=line, marker=marker,
+                color=colour, label=f"budget {budget} episodes, prior precision {prior:g} ({words})",
+                gid=f"mean exit {budget} {prior:g}")
+        if all("per_seed" in r for r in mine):
+            ax.scatter([v for v, r in zip(xs, mine) for _ in r["per_seed"]],
+                       [s["exit"] for r in mine for s in r["per_seed"]], s=14, marker=marker, facecolor="none",
+                       edgecolor=colour, alpha=0.6, gid=f"seeds exit {budget} {prior:g}")
+    if threshold is not None:
+        ax.axhline(threshold, color=GREY, ls=":", lw=1, gid="threshold",
+                   label=f"fixes the goal: mean exit rate above {threshold:g} (grey, dotted)")
+    ax.set_xscale("log", base=2)
+    ticks = sorted({round(float(value(r)), 6) for r in rows})
+    if len(ticks) <= 12:
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks], rotation=45 if x == "alpha" else 0)
+    ax.minorticks_off()
+    ax.set_xlabel(EVIDENCE_X[x])
+    ax.set_ylabel("deploy exit rate")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=LEGEND_FONTSIZE, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22 if x == "alpha"
+                                                                                              else -0.16))
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
 
 
 def _finish_share_axes(ax, title):
