@@ -139,7 +139,7 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     tests = {index: _test_runner(assignment.source[test], test, namespace) for index, test in built.tests.items()}
     folder = Path(tempfile.mkdtemp(prefix="gmg-grade-"))
     try:
-        log = run_cells(built.nb, Sandbox(folder, {}, limits), timeout, in_grader=tests)
+        log = run_cells(built.nb, Sandbox(folder, limits), timeout, in_grader=tests)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result.notes += log.notes
