@@ -28,6 +28,7 @@ the name of the nearest parent folder that is not the assignment name.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import io
@@ -85,13 +86,16 @@ def student_name(path: Path, assignment: str) -> str:
 
 
 def read_submission_text(path: Path) -> tuple[str, str | None]:
-    """The text of a notebook file as Jupyter reads it: UTF-8 with or without a byte-order mark; a file that is
-    not UTF-8 is read as Latin-1 (with a note) rather than refused."""
+    """The text of a notebook file: UTF-8 with or without a byte-order mark; bytes that are not UTF-8 are read as
+    Latin-1 (with a note) rather than refused."""
     data = Path(path).read_bytes()
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "the file is not UTF-8: it was read as Latin-1"
+        return data.decode("utf-8-sig", errors="gmg-latin-1"), "the file is not UTF-8: it was read as Latin-1"
+
+
+codecs.register_error("gmg-latin-1", lambda err: (err.object[err.start:err.end].decode("latin-1"), err.end))
 
 
 def _load_submission(path: Path):
