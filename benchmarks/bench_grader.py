@@ -16,6 +16,11 @@ invalid JSON, empty, another assignment, honest imports), at least 40 submission
 - that a rerun gives a byte-identical gradebook, and --jobs 2 the same gradebook as --jobs 1;
 - wall time per run, and the peak memory of the grader (PSS of its own processes, kernels excluded: shared pages
   of the fork()ed workers counted once), sampled every 0.1 s.
+
+``--nbgrader``: also time ``nbgrader autograde`` against ``gmg-teach grade --jobs 1`` on one class of at least 40
+submissions, in this run: the crafted submissions that are safe to run unsandboxed (no ``a_`` attack: nbgrader
+would let them rewrite files), topped up with copies of the correct one. Wall time and CPU time (this process and
+its children, kernels included) of each, and their ratio. The machine's load average is printed with it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import argparse
 import csv
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -99,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--assignment", default="toy")
     parser.add_argument("--timeout", type=float, default=10.0, help="time limit per cell, seconds")
+    parser.add_argument("--nbgrader", action="store_true", help="also time nbgrader autograde on the same class")
     args = parser.parse_args()
     if args.assignment == "toy":
         solutions, exercises = FIXTURES / "solutions", FIXTURES / "exercises"
@@ -141,7 +148,59 @@ def main() -> int:
               f"{books['jobs 2 again'] == books['jobs 2']}")
         failures += (not same_files) + (not same_env) + (books["jobs 2"] != books["jobs 1"]) + \
             (books["jobs 2 again"] != books["jobs 2"])
+        if args.nbgrader:
+            versus_nbgrader(tmp / "versus", crafted, args.assignment, solutions, exercises, args.timeout)
     return 1 if failures else 0
+
+
+def _cpu() -> float:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def versus_nbgrader(root: Path, crafted, name: str, solutions: Path, exercises: Path, timeout: float) -> None:
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    safe = {student: item for student, item in crafted.items() if not student.startswith("a_")}
+    for k in range(max(0, 40 - len(safe))):
+        safe[f"z_copy_{k}"] = crafted["correct"]
+    expected = exercises / f"{name}.expected.json"
+    course = root / "course"
+    (course / "source" / name).mkdir(parents=True)
+    shutil.copy(solutions / f"{name}.ipynb", course / "source" / name)
+    shutil.copy(expected, course / "source" / name)
+    write_class(root / "ours", safe)
+    for student in safe:
+        folder = course / "submitted" / student / name
+        folder.mkdir(parents=True)
+        shutil.copy(root / "ours" / f"{student}.ipynb", folder / f"{name}.ipynb")
+        shutil.copy(expected, folder)
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_assignments = [dict(name=name)]
+    config.CourseDirectory.db_students = [dict(id=student) for student in safe]
+    config.ExecutePreprocessor.timeout = int(timeout)
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])  # alembic
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    api.generate_assignment(name, force=True)
+    load = os.getloadavg()
+    wall, cpu = time.monotonic(), _cpu()
+    for student in safe:
+        api.autograde(name, student, force=True)
+    theirs = time.monotonic() - wall, _cpu() - cpu
+    wall, cpu = time.monotonic(), _cpu()
+    grade_class([root / "ours"], name, root / "ours.csv", solutions_dir=solutions, exercises_dir=exercises, jobs=1,
+                timeout=timeout)
+    ours = time.monotonic() - wall, _cpu() - cpu
+    print(f"versus nbgrader autograde, {len(safe)} submissions, one process each (load average before: "
+          f"{load[0]:.1f}, after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
+    print(f"  nbgrader autograde:      {theirs[0]:7.1f} s wall, {theirs[1]:7.1f} s CPU")
+    print(f"  gmg-teach grade --jobs 1: {ours[0]:7.1f} s wall, {ours[1]:7.1f} s CPU (sandboxed)")
+    print(f"  ratio gmg-teach / nbgrader: wall {ours[0] / theirs[0]:.2f}, CPU {ours[1] / theirs[1]:.2f}")
 
 
 if __name__ == "__main__":

@@ -122,17 +122,21 @@ def test_the_prediction_is_recorded_before_the_cell_that_reveals_it(name):
 
 @pytest.mark.parametrize("name", sorted(POINTS))
 def test_every_name_a_test_cell_calls_is_bound_by_the_instructor(name):
-    """Otherwise a student could rebind it in an editable cell, and neither the guard nor the scan would know."""
+    """Under `gmg-teach grade` a name the instructor's cells do not bind is looked up in the student's kernel: a
+    function a test calls must be the instructor's."""
     assignment = load_assignment(SOLUTIONS, name)
+    imports = {(alias.asname or alias.name).split(".")[0] for node in ast.walk(ast.parse(cell_with(
+        solution(name), "setup").source)) if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
     for cell in solution(name).cells:
         if grade_id(cell) in assignment.tests:
             tree = ast.parse(cell.source)
             defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))} | {
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} | {
                 a.arg for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
-                for a in [*n.args.args, *n.args.kwonlyargs]}
+                for a in [*n.args.args, *n.args.kwonlyargs]} | {
+                alias.asname or alias.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for alias in n.names}
             called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-            unbound = called - set(dir(builtins)) - set(assignment.imports) - defined
+            unbound = called - set(dir(builtins)) - imports - defined
             assert not unbound, (grade_id(cell), sorted(unbound))
     assert is_locked(cell_with(solution(name), "setup")), "the setup cell should be read-only (nbgrader 'locked')"
 
@@ -241,10 +245,10 @@ def test_a_planted_bug_loses_exactly_its_exercise(gradebooks, name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(POINTS))
-def test_redefining_a_check_gets_no_credit(gradebooks, name):
+def test_redefining_a_check_changes_nothing(gradebooks, name):
+    """The fake check lives in the student's kernel; the tests run in the grader: only the planted bug counts."""
     row = gradebooks[name]["redefines_check"]
-    assert row["status"] == "tampering" and float(row["total"]) == 0, row
-    assert "visible_check" in row["notes"]
+    assert auto(row, name) == {**POINTS[name], PLANTED[name][3]: 0} and row["status"] == "graded", row
 
 
 @pytest.mark.slow

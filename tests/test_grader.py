@@ -20,7 +20,6 @@ from gmg_teach.cli import main
 from gmg_teach.grading import isolation
 from gmg_teach.grading.gradebook import check_feedback_writable
 from gmg_teach.grading.grader import student_name
-from gmg_teach.grading.review import review
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 SOLUTIONS, EXERCISES = FIXTURES / "solutions", FIXTURES / "exercises"
@@ -28,11 +27,14 @@ sys.path.insert(0, str(FIXTURES))
 from crafted import crafted_class, misgrades, read_source, write_class  # noqa: E402
 
 TIMEOUT = "5"
+CRAFTED = crafted_class(SOLUTIONS / "toy.ipynb", EXERCISES / "toy.ipynb")
+CRAFTED_NAMES = sorted(CRAFTED)
 SMALL = ["correct", "untouched", "honest_imports", "partial_1", "raises_in_1", "hangs_in_1", "lying_eq_in_2",
          "deleted_answer_2", "moved_answer_1", "decoy_before_1", "duplicate_after_1", "changed_flags_1",
          "a_os_exit_in_1", "a_flood", "a_fork_bomb", "a_huge_allocation", "a_imports_references", "a_reads_solutions",
          "a_writes_package", "a_rewrites_classmates", "a_redefines_check", "a_fake_test_cell", "invalid_json",
          "empty", "wrong_assignment"]
+SMALL += [name for name in CRAFTED_NAMES if name.startswith(("a_", "honest_")) and name not in SMALL]
 
 
 def grade(submissions, out, *extra) -> int:
@@ -51,7 +53,6 @@ def digests(paths) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-CRAFTED = crafted_class(SOLUTIONS / "toy.ipynb", EXERCISES / "toy.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +97,22 @@ def test_a_hang_costs_only_its_exercise_and_says_so(graded):
 
 
 @pytest.mark.slow
-def test_tampering_zeroes_only_a_redefined_check_and_reviews_the_rest(graded):
+def test_an_attack_scores_only_what_its_functions_return(graded):
+    """Every attack in crafted.ATTACKS runs on an untouched exercise: its functions return nothing, so it scores
+    zero, whatever it does to the kernel (the tests never run there). Honest habits keep full marks."""
     rows = graded[0]
-    assert rows["a_redefines_check"]["status"] == "tampering"
-    assert "rebinds 'visible_check'" in rows["a_redefines_check"]["notes"]
-    assert rows["a_reads_solutions"]["status"] == "review" and "calls exec()" in rows["a_reads_solutions"]["notes"]
-    assert rows["honest_imports"]["status"] == "graded" and rows["honest_imports"]["notes"] == ""
+    attacks = [name for name in SMALL if name.startswith("a_") and CRAFTED[name].lost == {"add", "mean", "clip"}]
+    assert len(attacks) >= 18
+    assert {name: rows[name]["total"] for name in attacks} == {name: "0" for name in attacks}
+    honest = [name for name in SMALL if name.startswith("honest_")]
+    assert {name: rows[name]["total"] for name in honest} == {name: "5" for name in honest}
+    assert rows["honest_latin1"]["notes"] == "the file is not UTF-8: it was read as Latin-1"
+
+
+@pytest.mark.slow
+def test_text_that_cannot_be_encoded_reaches_the_gradebook_and_feedback(graded):
+    folder = graded[2].parent / "grades_feedback"
+    assert "\\ud800" in (folder / "honest_lone_surrogate.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -139,7 +150,7 @@ def test_the_sandbox_hides_the_class_and_the_network(tmp_path):
             "    print('no network:', err.errno)") % str(SOLUTIONS)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     (tmp_path / "box").mkdir()
-    log = run_cells(nb, isolation.Sandbox(tmp_path / "box", {}, isolation.Limits()), 30, set())
+    log = run_cells(nb, isolation.Sandbox(tmp_path / "box", isolation.Limits()), 30, {})
     text = log.cells[0].text
     assert log.cells[0].status == "ok" and "False True" in text and "no network" in text, text
 
@@ -193,103 +204,10 @@ def test_the_crafted_class_is_big_enough_for_the_benchmark():
     assert len(CRAFTED) >= 40 and set(SMALL) <= set(CRAFTED)
 
 
-PROTECTED = {"np": ("numpy", None), "visible_check": ("gmg_teach.grading.checks", "visible_check")}
-
-
-@pytest.mark.parametrize("source", [
-    "%matplotlib inline\nimport numpy as np\nimport matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 80",
-    "from IPython.display import display\nimport gc\nimport inspect\ngc.collect()\ninspect.signature(print)",
-    "from gmg_teach.grading.checks import visible_check\nvisible_check('add', add, [])",
-    "class Agent:\n    def __init__(self):\n        self.q = {}\nagent = Agent()\nagent.epsilon = 0.1",
-])
-def test_honest_code_is_neither_zeroed_nor_flagged(source):
-    assert review([("cell 1", source)], PROTECTED) == ([], [])
-
-
-@pytest.mark.parametrize("source, finding", [
-    ("visible_check = lambda *a, **k: None", "rebinds 'visible_check'"),
-    ("def visible_check(*a):\n    pass", "rebinds 'visible_check'"),
-    ("from mymodule import visible_check", "rebinds 'visible_check'"),
-])
-def test_rebinding_what_the_tests_use_zeroes(source, finding):
-    zero, _ = review([("cell 4", source)], PROTECTED)
-    assert zero and finding in zero[0] and zero[0].startswith("cell 4, line")
-
-
-@pytest.mark.parametrize("source, finding", [
-    ("import sys\nsys.modules['x'] = None", "uses .modules"),
-    ("exec('x = 1')", "calls exec()"),
-    ("get_ipython().user_module", "get_ipython() beyond magics"),
-    ("import threading\nthreading.Thread(target=print).start()", "imports threading"),
-    ("import os\nos.chdir('fake')", "uses os.chdir"),
-    ("import builtins", "imports builtins"),
-    ("import os\nos.fork()", "uses os.fork"),
-    ("import gc\ngc.get_referrers(print)", "uses gc.get_referrers"),
-    ("open('/etc/passwd')", "outside its own folder"),
-])
-def test_suspicious_code_is_flagged_for_review(source, finding):
-    zero, flags = review([("cell 4", source)], PROTECTED)
-    assert not zero and any(finding in flag for flag in flags), flags
-
-
-# The red team's submissions (tests/../redteam repro files), as review() sees them: setup imports are protected,
-# names only the hidden tests define are the reference.
-SETUP = {"np": ("numpy", None), "visible_check": ("gmg_teach.grading.checks", "visible_check"),
-         "case": ("gmg_teach.grading.checks", "case"), "plain": ("gmg_teach.grading.compare", "plain")}
-HIDDEN = {"reference_goal_posterior"}
-
-
-def review_setup(source):
-    return review([("cell 4", source)], SETUP, set(), HIDDEN)
-
-
-@pytest.mark.parametrize("source", [
-    'corridor = """\n#####\n#A.O#\n#####\n"""\ndef design_distinguishing_level():\n    return corridor',  # e02
-    'OPTIONS = ["exit", "green", "exit and green tie", "nothing"]\npredicted_train_posterior = OPTIONS[2]',  # e03
-    "def goal_posterior(log_likelihoods, prior):\n    names = []\n    for case in log_likelihoods:\n"
-    "        names.append(case)\n    return names",  # e06
-    "def f(values):\n    visible_check = 1\n    np = values\n    return np, visible_check",  # locals only
-    "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.set_title('x')\nclass A:\n    pass\n"
-    "a = A()\na.name = 'x'\nsetattr(a, 'size', 3)",
-    "def reference_goal_posterior(x):\n    return x\nprint(reference_goal_posterior(1))",  # their own helper
-])
-def test_honest_names_and_locals_are_not_tampering(source):
-    zero, _ = review_setup(source)
-    assert zero == []
-
-
-@pytest.mark.parametrize("source, finding", [
-    ("def goal_posterior(l, p):\n    from gmg_teach.grading import compare\n    compare._same_plain = lambda *a: True\n"
-     "    return {}", "changes compare._same_plain"),  # c01
-    ("def _peek():\n    try:\n        raise ValueError\n    except ValueError as e:\n"
-     "        f = e.__traceback__.tb_frame\n    loc = getattr(f, 'f_' + 'locals')\n"
-     "    return getattr(f, 'f_' + 'back')",
-     "reads the grader's frames"),  # c02
-    ("import threading, time\nfrom gmg_teach.grading import compare as _c\ndef _keep():\n    while True:\n"
-     "        _c._same_plain = lambda *a: True\nthreading.Thread(target=_keep, daemon=True).start()",
-     "changes _c._same_plain"),  # c03
-    ("import sys\ngetattr(sys, '_gmg_' + 'builtins')['abs'] = lambda x: 0", "the grader's own state"),  # c04
-    ("_h = [np]\n_h[0].allclose = lambda *a, **k: True", "changes _h.allclose"),  # c05
-    ("_g = get_ipython\n_g().input_transformers_post.append(len)", "get_ipython as a value"),  # c06
-    ("def goal_posterior(l, p):\n    try:\n        return reference_goal_posterior(l, p)\n    except NameError:\n"
-     "        return 0.0", "only the hidden tests define"),  # c07
-    ("get_ipython().events.register('pre_run_cell', print)", "hooks into how IPython runs"),
-    ("import numpy\nnumpy.allclose = lambda *a, **k: True", "changes numpy.allclose"),
-    ("def f():\n    global visible_check\n    visible_check = print", "rebinds 'visible_check'"),
-    ("globals()['visible_check'] = print", "rebinds 'visible_check'"),
-    ("def f(m):\n    setattr(m, name, 1)", "setattr() on an imported object or with a computed name"),
-    ("x = getattr(np, 'all' + 'close')", "getattr() with a name built at run time"),
-    ("plain.__code__ = print.__code__", "changes plain.__code__"),
-])
-def test_red_team_cheats_are_tampering(source, finding):
-    zero, _ = review_setup(source)
-    assert any(finding in line for line in zero) and zero[0].startswith("cell 4, line"), zero
-
-
 @pytest.mark.slow
 def test_red_team_repros_end_to_end(tmp_path):
     """e02 (an honest helper named like a test cell's variable) keeps every point; c01 (patching compare inside an
-    answer) is zeroed as tampering."""
+    answer, returning zeros) earns what its zeros earn: nothing for goal_posterior, everything else kept."""
     root = Path(__file__).resolve().parents[1]
     solution = root / "solutions" / "03_unidentifiability.ipynb"
     submitted = tmp_path / "submitted"
@@ -309,5 +227,78 @@ def test_red_team_repros_end_to_end(tmp_path):
                  str(root / "solutions"), "--exercises", str(root / "exercises")]) == 0
     rows = read_rows(out)
     assert rows["e02"]["status"] == "graded" and float(rows["e02"]["total"]) == 11, rows["e02"]
-    assert rows["c01"]["status"] == "tampering" and float(rows["c01"]["total"]) == 0, rows["c01"]
-    assert "changes compare._same_plain" in rows["c01"]["notes"]
+    assert rows["c01"]["status"] == "graded" and rows["c01"]["test_goal_posterior"] == "0", rows["c01"]
+    assert float(rows["c01"]["total"]) == 11 - 3, rows["c01"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The kernel only answers questions (remote.py), without kernels: a fake kernel answers with anything at all
+# ---------------------------------------------------------------------------------------------------------------
+def _reply(payload) -> dict:
+    import base64
+    import json
+
+    text = base64.b64encode(json.dumps(payload).encode()).decode()
+    return {"user_expressions": {"r": {"status": "ok", "data": {"text/plain": repr(text)}}}}
+
+
+@pytest.mark.parametrize("forged", [
+    {"results": [{"array": [1], "dtype": "|O", "shape": [1]}], "generators": []},  # an object array
+    {"results": [{"array": [], "dtype": "<f8", "shape": [10**9, 10**9]}], "generators": []},  # a huge shape
+    {"results": [{"class": "AlwaysEqual"}], "generators": []},  # an unknown tag
+    {"results": [{"dict": [[[1], 2]]}], "generators": []},  # an unhashable key
+    {"results": [{"tuple": [{"float": "1e9999; import os"}]}], "generators": []},
+    {"results": [True, True], "generators": []},  # more results than calls
+    {"results": [True], "generators": [{"bit_generator": "PCG64", "state": "x"}]},  # a generator nobody sent
+    {"kind": "value", "value": True},  # an answer to another question
+])
+def test_a_forged_answer_is_at_worst_a_crash_of_the_students_code(forged):
+    from gmg_teach.grading.remote import KernelAnswerError, StudentFunction, read_reply
+
+    function = StudentFunction("add", lambda asked: read_reply(_reply(forged)))
+    with pytest.raises((KernelAnswerError, ValueError, TypeError)):
+        function(1, 2)
+
+
+def test_not_protocol_text_is_refused():
+    from gmg_teach.grading.remote import KernelAnswerError, read_reply
+
+    for text in ["True", "'not base64!'", "'" + "A" * 10 + "'", 7]:
+        with pytest.raises(KernelAnswerError):
+            read_reply({"user_expressions": {"r": {"status": "ok", "data": {"text/plain": text}}}})
+    with pytest.raises(KernelAnswerError):
+        read_reply({"user_expressions": {"r": {"status": "error", "ename": "X", "evalue": "y"}}})
+
+
+def test_the_tests_namespace_sees_plain_data_and_the_real_notimplementederror():
+    import numpy as np
+
+    from gmg_teach.grading import remote
+    from gmg_teach.grading.compare import same, show
+
+    answers = {"add": {"kind": "function"}, "prediction": {"kind": "value", "value": "green"},
+               "missing": {"kind": "missing"}}
+
+    def ask(asked):
+        if asked["op"] == "get":
+            return answers[asked["name"]]
+        args = asked["calls"][0][0]
+        if args == (0,):
+            return {"error": ["NotImplementedError", ""]}
+        if args == (1,):
+            return {"results": [{"opaque": "AlwaysEqual"}], "generators": []}
+        rng = asked["calls"][0][0][1]
+        rng.random()  # the kernel's copy advances: its state comes back
+        return {"results": [{"array": [1.0, 2.0], "dtype": "<f8", "shape": [2]}],
+                "generators": [rng.bit_generator.state]}
+
+    ns = remote.StudentNamespace()
+    ns.asker = ask
+    ns["rng"] = np.random.default_rng(0)
+    exec("got = add(2, rng)\nlied = add(1)\np = prediction\nn = len([1])\n"
+         "try:\n    missing\nexcept NameError:\n    absent = True\n", ns)
+    assert type(ns["got"]) is np.ndarray and ns["p"] == "green" and ns["n"] == 1 and ns["absent"]
+    assert ns["rng"].bit_generator.state != np.random.default_rng(0).bit_generator.state
+    assert not same(1, ns["lied"]) and "AlwaysEqual" in show(ns["lied"])
+    with pytest.raises(NotImplementedError):
+        exec("add(0)", ns)

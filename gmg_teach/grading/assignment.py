@@ -37,9 +37,6 @@ from .build import (
     student_version,
     uses_visible_checks,
 )
-from .review import imports_of, parse
-
-SNAPSHOT = "import builtins as _b, sys as _s\n_s._gmg_builtins = dict(vars(_b))\ndel _b, _s\n"
 
 
 @dataclass
@@ -55,9 +52,7 @@ class Assignment:
     tested_answer: dict[str, str | None]  # test grade_id -> the answer it follows (None: before any answer)
     manual: dict[str, float]  # grade_id -> points, answers graded by hand
     instructor_ids: set[str]  # grade_ids of every instructor cell that is restored from the source
-    imports: dict[str, tuple[str, str | None]]  # name -> (module, attribute) bound by the instructor's cells
-    guard: str  # code run before every test cell
-    expected_file: Path | None  # <name>.expected.json placed next to the kernel, read-only
+    expected_file: Path | None  # <name>.expected.json: the visible checks' expected values
     released: dict[str, str] = field(default_factory=dict)  # grade_id -> the exercise's source of that cell
     source: dict[str, str] = field(default_factory=dict)  # grade_id -> the solution's source of that cell
 
@@ -91,14 +86,11 @@ def load_assignment(solutions_dir: Path | str, name: str, exercises_dir: Path | 
                 tested_answer[gid] = anchor
     if not tests and not manual:
         raise BuildError(f"{path} has no graded cells (nbgrader 'grade': true)")
-    imports: dict[str, tuple[str, str | None]] = {}
-    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
-        imports.update(imports_of(parse(cell.source)))
-    _check_checks_are_protected(blocks, imports, path)
+    _check_checks_are_protected(blocks, path)
     return Assignment(
         name, answers, answer_type, {grade_id(c): c.get("id") for c in released.cells if grade_id(c)}, blocks,
-        tests, tested_answer, manual, {grade_id(c) for cells in blocks.values() for c in cells}, imports,
-        _guard(imports), _expected_file(source, path, exercises_dir),
+        tests, tested_answer, manual, {grade_id(c) for cells in blocks.values() for c in cells},
+        _expected_file(source, path, exercises_dir),
         {grade_id(c): c.source for c in released.cells if grade_id(c)},
         {grade_id(c): c.source for c in source.cells if grade_id(c)})
 
@@ -115,21 +107,24 @@ def _expected_file(source, path: Path, exercises_dir) -> Path | None:
     return expected
 
 
-def _check_checks_are_protected(blocks, imports, path) -> None:
-    """Refuse an assignment whose test cells call a function that no read-only cell imports or defines.
+def _check_checks_are_protected(blocks, path) -> None:
+    """Refuse an assignment whose test cells call a check that no read-only cell imports or defines.
 
-    Such a check would be bound by a cell the student may edit, so a student could redefine it: the fix is to lock
-    the cell that imports the checks.
+    Under ``gmg-teach grade`` a name the instructor's cells do not bind is the student's (``remote``): a check the
+    student could define would be theirs to pass. The fix is to lock the cell that imports the checks.
     """
-    defined = set(imports)
-    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
-        for node in ast.walk(parse(cell.source) or ast.Module(body=[], type_ignores=[])):
+    defined: set[str] = set()
+    trees = [(cell, _parse(cell.source)) for cells in blocks.values() for cell in cells if cell.cell_type == "code"]
+    for _, tree in trees:
+        for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 defined.add(node.name)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 defined.add(node.id)
-    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code" and is_grade(c)):
-        for node in ast.walk(parse(cell.source) or ast.Module(body=[], type_ignores=[])):
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                defined |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    for cell, tree in trees:
+        for node in ast.walk(tree) if is_grade(cell) else ():
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and "check" in node.func.id:
                 if node.func.id not in defined:
                     raise BuildError(
@@ -137,24 +132,12 @@ def _check_checks_are_protected(blocks, imports, path) -> None:
                         "it; lock the cell that imports the checks (nbgrader 'locked': true)")
 
 
-def _guard(imports: dict[str, tuple[str, str | None]]) -> str:
-    """Code run before every test cell: restore builtins, reload the check modules, rebind the imports."""
-    check_modules = sorted({module for module, _ in imports.values() if "check" in module.rsplit(".", 1)[-1]})
-    lines = [
-        "import builtins as _gmg_builtins, importlib as _gmg_importlib, sys as _gmg_sys",
-        "vars(_gmg_builtins).update(_gmg_sys._gmg_builtins)",
-        "for _gmg_name in ['gmg_teach.grading.compare', 'gmg_teach.grading.feedback', *%r]:" % check_modules,
-        "    if _gmg_name in _gmg_sys.modules:",
-        "        _gmg_importlib.reload(_gmg_sys.modules[_gmg_name])",
-    ]
-    for name, (module, attribute) in sorted(imports.items()):
-        if attribute is None:
-            lines.append(f"import {module} as {name}" if "." not in module or name != module.split(".")[0]
-                         else f"import {module}")
-        else:
-            lines.append(f"from {module} import {attribute} as {name}")
-    lines.append("del _gmg_builtins, _gmg_importlib, _gmg_sys, _gmg_name")
-    return "\n".join(lines) + "\n"
+def _parse(source: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError as err:
+        raise BuildError(f"an instructor's cell is not valid Python (line {err.lineno}: {err.msg}); the grader runs "
+                         "setup and test cells as plain Python (no magics)") from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -215,16 +198,14 @@ def assemble(student, assignment: Assignment) -> Assembled:
     real = _real_answers(kept, assignment, notes)
     problems = {answer: "its cell was deleted" for answer in assignment.answers if answer not in real}
     following = dict(zip([None, *assignment.answers], assignment.answers))
-    out = Assembled(nbformat.v4.new_notebook(), {}, [], problems, {}, notes, set(), ["the grader's first cell"])
-    out.nb.cells.append(nbformat.v4.new_code_cell(SNAPSHOT))
-    out.instructor_cells.add(0)
+    out = Assembled(nbformat.v4.new_notebook(), {}, [], problems, {}, notes, set(), [])
 
     def insert_block(anchor):
         """The instructor's cells after ``anchor``; then those of following answers that were deleted."""
         for cell in assignment.blocks[anchor]:
             new = nbformat.from_dict(cell)
             if grade_id(cell) in assignment.tests:
-                new.source = assignment.guard + cell.source
+                new.source = "# run by the grader, not the kernel"
                 out.tests[len(out.nb.cells)] = grade_id(cell)
             out.instructor_cells.add(len(out.nb.cells))
             out.labels.append(f"the instructor's cell {grade_id(cell)!r}")

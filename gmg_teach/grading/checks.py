@@ -49,6 +49,8 @@ from .feedback import report
 
 EXPECTED_SUFFIX = ".expected.json"
 _recording: dict | None = None  # set by ``start_recording`` while build-exercises runs a solution notebook
+_hidden_memo: dict | None = None  # set by the grader: hidden expected values, computed once per grading process
+_expected_file: Path | None = None  # set by the grader: the one file of visible expected values to read
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,45 @@ def hidden_check(name: str, function, reference, cases: list[Case], *, run=None,
     _check_cases(name, cases)
     if _recording is not None:
         _recording.setdefault("hidden", {}).setdefault(name, []).extend((c.given, _digest(c)) for c in cases)
-    _run_cases(label or name, function, cases, lambda c: plain(c.call(reference, run)), run, compare, hint,
-               show_values)
+    def expected_of(c: Case):
+        if _hidden_memo is None:
+            return plain(c.call(reference, run))
+        key = (name, label, c.given)
+        if key not in _hidden_memo:  # the grader: each reference value once per process (cases are seeded)
+            _hidden_memo[key] = plain(c.call(reference, run))
+        return copy.deepcopy(_hidden_memo[key])
+
+    _run_cases(label or name, function, cases, expected_of, run, compare, hint, show_values)
+
+
+def calls(function, arguments: list[tuple]) -> list:
+    """``[function(*args) for args in arguments]``. For a student's function under ``gmg-teach grade`` it is one
+    request to their kernel, run in order there (objects shared between the tuples, a ``rng`` say, stay shared)."""
+    from .remote import StudentFunction
+
+    if isinstance(function, StudentFunction):
+        return function.many([(tuple(args), {}) for args in arguments])
+    return [function(*args) for args in arguments]
+
+
+def patched(function, module, **values):
+    """``function``, called with ``module.NAME = value`` for each of ``values`` (put back after the call), in the
+    process where the function runs: the student's kernel under ``gmg-teach grade``, the notebook's otherwise."""
+    from .remote import StudentFunction
+
+    if isinstance(function, StudentFunction):
+        return function.patched(module.__name__, values)
+
+    def call(*args, **kwargs):
+        saved = {key: getattr(module, key) for key in values}
+        for key, value in values.items():
+            setattr(module, key, value)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            for key, value in saved.items():
+                setattr(module, key, value)
+    return call
 
 
 def _check_cases(name: str, cases) -> None:
@@ -159,7 +198,7 @@ def _stored(name: str) -> dict:
     """Expected values of check ``name``: from the one ``*.expected.json`` in the working folder that has it (the
     folder the checks were first imported in, if it has any)."""
     found = []
-    for path in sorted(_expected_folder().glob(f"*{EXPECTED_SUFFIX}")):
+    for path in [_expected_file] if _expected_file else sorted(_expected_folder().glob(f"*{EXPECTED_SUFFIX}")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -189,18 +228,43 @@ def encode(value: Any) -> Any:
     return {"dict": [[encode(key), encode(item)] for key, item in value.items()]}
 
 
-def decode(data: Any) -> Any:
-    if isinstance(data, list):
-        return [decode(item) for item in data]
-    if not isinstance(data, dict):
+def decode(data: Any, _depth: int = 0) -> Any:
+    """The value ``encode`` wrote, checked strictly: only plain data (numbers, strings, lists, tuples, dicts, numpy
+    arrays of numbers, booleans or strings, at most ``MAX_ITEMS`` entries each) comes out, anything else raises
+    ``ValueError``. The grader decodes what a student's kernel answers with it."""
+    if _depth > 40:
+        raise ValueError("nested more than 40 levels deep")
+    kind = type(data)
+    if kind in (bool, int, float, str, type(None)):
         return data
-    if "float" in data:
+    if kind is list:
+        return [decode(item, _depth + 1) for item in data]
+    if kind is not dict or len(data) not in (1, 3):
+        raise ValueError(f"not encoded data: {kind.__name__}")
+    if "float" in data and data["float"] in ("nan", "inf", "-inf"):
         return float(data["float"])
-    if "array" in data:
-        return np.array(decode(data["array"]), dtype=np.dtype(data["dtype"])).reshape(data["shape"])
-    if "tuple" in data:
-        return tuple(decode(item) for item in data["tuple"])
-    return {decode(key): decode(item) for key, item in data["dict"]}
+    if "tuple" in data and type(data["tuple"]) is list:
+        return tuple(decode(item, _depth + 1) for item in data["tuple"])
+    if "dict" in data and type(data["dict"]) is list:
+        pairs = [decode(pair, _depth + 1) for pair in data["dict"]]
+        if not all(type(pair) is list and len(pair) == 2 and type(pair[0]) in (bool, int, float, str, tuple)
+                   for pair in pairs):
+            raise ValueError("not encoded data: a dict entry")
+        return dict(pairs)
+    if "opaque" in data:
+        from .remote import not_plain
+
+        return not_plain(data["opaque"])
+    if set(data) == {"array", "dtype", "shape"}:
+        dtype, shape = np.dtype(str(data["dtype"])), data["shape"]
+        if dtype.kind not in "biufU" or dtype.itemsize > 4096 or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape) \
+                or math.prod(shape) > MAX_ITEMS:
+            raise ValueError("not encoded data: an array")
+        return np.array(decode(data["array"], _depth + 1), dtype=dtype).reshape(shape)
+    raise ValueError("not encoded data")
+
+
+MAX_ITEMS = 10_000_000
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -26,8 +26,19 @@ def add_build_exercises(sub) -> None:
     p.set_defaults(handler=run_build_exercises)
 
 
+def needs_instructor_extra(command: str) -> None:
+    """Refuse in one line when nbgrader (whose preprocessors build and grade use) is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("nbgrader") is None:
+        raise ValueError(f"gmg-teach {command} needs nbgrader, which students do not install: "
+                         "pip install 'gmg-teach[instructor]' (or -r requirements-instructor.txt)")
+
+
 def run_build_exercises(args) -> int:
     from .build import build_exercises, check_in_sync
+
+    needs_instructor_extra("build-exercises")
 
     if args.check:
         problems = check_in_sync(args.solutions, args.exercises, recompute=args.recompute)
@@ -58,6 +69,7 @@ def add_grade(sub) -> None:
 
 
 def run_grade(args) -> int:
+    needs_instructor_extra("grade")
     from .grader import grade_class
     from .isolation import Limits
 
@@ -67,6 +79,7 @@ def run_grade(args) -> int:
     rows = grade_class(args.submissions, args.assignment, args.out, solutions_dir=args.solutions,
                        feedback_dir=args.feedback_dir, jobs=args.jobs, timeout=args.timeout,
                        exercises_dir=args.exercises, limits=Limits(memory_bytes=int(args.memory * 1024**3)))
+    sys.stdout.reconfigure(errors="backslashreplace")
     for row in rows:
         print(f"{row['student']:<24} {row['total']:>6} / {row['max']:<6} {row['status']}")
     print(f"graded {len(rows)} submissions in {time.monotonic() - start:.1f} s -> {args.out}", file=sys.stderr)

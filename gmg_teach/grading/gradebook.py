@@ -78,8 +78,9 @@ def read_previous_gradebook(out: Path) -> dict[str, dict[str, str]]:
 
 
 def write_gradebook(rows: list[dict], assignment, out: Path) -> None:
+    """UTF-8; text that cannot be encoded (a lone surrogate, a file name that is not UTF-8) is escaped."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
+    with out.open("w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         writer = csv.DictWriter(f, fieldnames=columns(assignment), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -103,6 +104,7 @@ def feedback_text(result: Result, row: dict, assignment) -> str:
 
 
 def _feedback_file(text: str) -> str:
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # any text can be written and hashed
     return f"{FEEDBACK_MARK}{hashlib.sha256(text.encode('utf-8')).hexdigest()} -->\n{text}"
 
 

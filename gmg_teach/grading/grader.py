@@ -6,17 +6,20 @@ One submission (``grade_submission``):
    named as such (``assignment.belongs_elsewhere``).
 2. **Assemble** the notebook to run: the student's cells, the instructor's tests (hidden ones included) inserted
    after the real answer cells (``assignment.assemble``: moved, copied, decoy and deleted cells).
-3. **Review** the student's code (``review.review``): rebinding a name the tests use scores zero (status
-   ``tampering``); code that reaches into the interpreter or the machine is listed for the instructor (status
-   ``review``), points kept.
-4. **Run** it in a sandbox (``isolation``: read-only system and environment, a private folder, no network, no
-   other processes, memory/process/file limits), cell by cell with a time limit per cell (``run``): a hang or a
-   dead kernel costs that cell, the kernel is restarted and the rest still runs.
+3. **Run** the student's cells (and the instructor's setup cells) in a sandbox (``isolation``: read-only system
+   and environment, a private folder and /tmp, no network, no other processes, memory/process/file limits), cell
+   by cell with a time limit per cell (``run``): a hang or a dead kernel costs that cell, the kernel is restarted
+   and the rest still runs.
+4. **Test** in the grader's process: the instructor's test cells (hidden ones included) never run in the kernel.
+   Each runs here right after its answer cell, in a namespace where the student's names are stand-ins
+   (``remote``): the kernel calls the student's functions and hands back their results as plain data, decoded
+   strictly. Pass or fail, references and expected values never leave this process, so code in a submission can
+   change its score only through what its functions return.
 5. **Score**: a test cell earns its points if it ran without error (and its answer cell exists). Written answers
    are left blank for the instructor (zero if unanswered).
 
-Around each submission the grader fingerprints the package, the environment, the instructor's files and every
-submission (``isolation.fingerprint``); a change means the isolation failed, and grading stops naming the files.
+Around the class the grader fingerprints the package, the environment, the instructor's files and every
+submission (``isolation.fingerprint``); a change means the isolation failed, and nothing is written.
 
 The student's name is the submission's file name without ``.ipynb``; when that is the assignment name (the
 ``<student>/<assignment>.ipynb`` layout, or nbgrader's ``<student>/<assignment>/<assignment>.ipynb``), it is
@@ -25,16 +28,21 @@ the name of the nearest parent folder that is not the assignment name.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import hashlib
+import io
 import json
 import shutil
 import sys
 import tempfile
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 
+from . import checks
 from .assignment import Assignment, assemble, belongs_elsewhere, load_assignment
 from .build import TEXT_STUB
 from .build import grade_id as _grade_id
@@ -56,8 +64,9 @@ from .isolation import (
     readable_roots,
     sandbox_mode,
 )
-from .review import review
-from .run import run_cells
+from .feedback import CheckFailed
+from .remote import StudentNamespace
+from .run import OUTPUT_CAP, CellRun, run_cells
 
 
 class IntegrityError(ValueError):
@@ -76,36 +85,52 @@ def student_name(path: Path, assignment: str) -> str:
     return path.stem
 
 
-def _load_submission(path: Path):
-    """The submission notebook, or the reason it cannot be graded (as a status string)."""
+def read_submission_text(path: Path) -> tuple[str, str | None]:
+    """The text of a notebook file: UTF-8 with or without a byte-order mark; bytes that are not UTF-8 are read as
+    Latin-1 (with a note) rather than refused."""
+    data = Path(path).read_bytes()
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return None, "not a notebook: the file is not text"
+        return data.decode("utf-8-sig", errors="gmg-latin-1"), "the file is not UTF-8: it was read as Latin-1"
+
+
+codecs.register_error("gmg-latin-1", lambda err: (err.object[err.start:err.end].decode("latin-1"), err.end))
+
+
+def _load_submission(path: Path):
+    """(the submission notebook or None, the reason it cannot be graded or None, notes)."""
+    try:
+        text, note = read_submission_text(path)
     except OSError as err:
-        return None, f"cannot read the file: {err.strerror}"
+        return None, f"cannot read the file: {err.strerror}", []
+    notes = [note] if note else []
     if not text.strip():
-        return None, "empty file"
+        return None, "empty file", notes
     try:
         json.loads(text)
     except json.JSONDecodeError as err:
-        return None, f"not valid JSON (damaged at line {err.lineno}); ask the student to upload it again"
+        return None, f"not valid JSON (damaged at line {err.lineno}); ask the student to upload it again", notes
     except RecursionError:
-        return None, "not a Jupyter notebook (nested too deeply)"
+        return None, "not a Jupyter notebook (nested too deeply)", notes
     try:
         nb = nbformat.reads(text, as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no cells")
-        return nb, None
+        return nb, None, notes
     except Exception as err:  # valid JSON that nbformat cannot read: say so, do not crash the class
-        return None, f"not a Jupyter notebook ({type(err).__name__})"
+        return None, f"not a Jupyter notebook ({type(err).__name__})", notes
+
+
+_MEMOS: dict[str, dict] = {}  # assignment -> hidden expected values computed in this process
 
 
 def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Path | str, timeout: float,
                      limits: Limits = Limits()) -> Result:
     """Grade one submission file; never raises for anything wrong with the submission, never writes to it."""
     result = Result(student_name(Path(path), assignment.name))
-    student, error = _load_submission(Path(path))
+    student, error, notes = _load_submission(Path(path))
+    result.notes += notes
     if error:
         return _no_credit(result, assignment, error)
     elsewhere = belongs_elsewhere(student, assignment, solutions_dir)
@@ -114,16 +139,11 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     built = assemble(student, assignment)
     result.notes += [f"{answer}: scored zero because {why}" for answer, why in built.problems.items()]
     result.notes += built.notes
-    zero, flags = review(built.student_code, *_protected(assignment))
-    if zero:
-        return _no_credit(result, assignment, "tampering", [f"tampering: {line}" for line in zero] +
-                          [f"review: {line}" for line in flags])
-    result.notes += [f"review: {line}" for line in flags]
+    namespace = _instructor_namespace(assignment)
+    tests = {index: _test_runner(assignment.source[test], test, namespace) for index, test in built.tests.items()}
     folder = Path(tempfile.mkdtemp(prefix="gmg-grade-"))
     try:
-        files = {assignment.expected_file.name: assignment.expected_file} if assignment.expected_file else {}
-        sandbox = Sandbox(folder, files, limits)
-        log = run_cells(built.nb, sandbox, timeout, replay_skip=set(built.tests))
+        log = run_cells(built.nb, Sandbox(folder, limits), timeout, in_grader=tests)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result.notes += log.notes
@@ -131,8 +151,7 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
         if run.status in ("timeout", "died"):
             result.notes.append(f"{built.labels[index]}: {run.text}; the kernel was restarted")
     statuses = {run.status for run in log.cells.values()}
-    result.status = ("review" if flags else "timeout" if "timeout" in statuses else
-                     "kernel died" if "died" in statuses else "graded")
+    result.status = "timeout" if "timeout" in statuses else "kernel died" if "died" in statuses else "graded"
     for index, test in built.tests.items():
         answer = assignment.tested_answer[test]
         run = log.cells.get(index)
@@ -152,49 +171,40 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     return result
 
 
-def _protected(assignment: Assignment):
-    """(imports, definitions) of the instructor's locked cells other than tests (the setup cell: what the tests use
-    without defining it), and the names only the hidden tests define. A name a test cell defines itself is not
-    protected: the test cell redefines it before using it."""
-    from .review import imports_of, parse
-
-    setup = [c for cells in assignment.blocks.values() for c in cells
-             if c.cell_type == "code" and _grade_id(c) not in assignment.tests]
-    imports: dict[str, tuple[str, str | None]] = {}
-    for cell in setup:
-        imports.update(imports_of(parse(cell.source)))
-    defined = {name for cell in setup for name in _defined(cell)}
-    hidden: set[str] = set()
-    for test in assignment.tests:
-        full = _defined_anywhere(assignment.source.get(test, ""))
-        hidden |= full - _defined_anywhere(assignment.released.get(test, ""))
-    return imports, defined, hidden - defined - set(imports)
+def _instructor_namespace(assignment: Assignment) -> StudentNamespace:
+    """The namespace the tests run in (in this process): the instructor's setup cells run, the checks pointed at
+    this assignment's expected values; any other name is looked up in the student's kernel."""
+    checks._expected_file = assignment.expected_file
+    checks._hidden_memo = _MEMOS.setdefault(assignment.name, {})
+    namespace = StudentNamespace()
+    for cell in (c for cells in assignment.blocks.values() for c in cells):
+        if cell.cell_type == "code" and _grade_id(cell) not in assignment.tests:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                exec(compile(cell.source, f"<the instructor's cell {_grade_id(cell)}>", "exec"), namespace)
+    namespace.forget_student_names()
+    return namespace
 
 
-def _defined_anywhere(source: str) -> set[str]:
-    """Functions and classes a test cell defines at its top level (hidden tests included, when given them)."""
-    import ast
+def _test_runner(source: str, test: str, namespace: StudentNamespace):
+    """Run test cell ``test`` (hidden tests included) in ``namespace``, asking the kernel through ``ask``."""
+    code = compile(source, f"<the instructor's test {test}>", "exec")
 
-    from .review import parse
-
-    tree = parse(source)
-    return {n.name for n in (tree.body if tree else ()) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-
-
-def _defined(cell) -> list[str]:
-    """Names the instructor's cells define at the top level (functions, classes, variables) for the tests."""
-    import ast
-
-    from .review import parse
-
-    tree = parse(cell.source) if cell.cell_type == "code" else None
-    names = []
-    for node in tree.body if tree else ():
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-    return [name for name in names if not name.startswith("_")]
+    def run(ask) -> CellRun:
+        namespace.asker = ask
+        namespace.forget_student_names()
+        printed = io.StringIO()
+        failure = ""
+        try:
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(code, namespace)
+        except CheckFailed as err:
+            failure = f"✗ {err}"
+        except Exception as err:  # the student's code made the test crash (a missing answer, say)
+            failure = f"✗ {type(err).__name__}: {err}"
+        text = "\n".join(part for part in (printed.getvalue().rstrip(), failure) if part)[:OUTPUT_CAP]
+        return CellRun("error" if failure else "ok", text)
+    return run
 
 
 def _no_credit(result: Result, assignment: Assignment, status: str, notes: list[str] = ()) -> Result:
@@ -231,32 +241,23 @@ def find_submissions(paths: list[Path | str], assignment: str) -> dict[str, Path
 
 
 class _Job:
-    """What each worker needs: the assignment, the files to watch, the limits."""
+    """What each worker needs: the assignment, the timeout, the limits."""
 
-    def __init__(self, assignment, solutions_dir, timeout, limits, watched):
+    def __init__(self, assignment, solutions_dir, timeout, limits):
         self.assignment, self.solutions_dir, self.timeout, self.limits = assignment, solutions_dir, timeout, limits
-        self.watched = watched
 
     def __call__(self, path: Path) -> Result:
-        before = fingerprint(self.watched)
         try:
-            result = grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits)
+            return grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits)
         except Exception as err:  # a failure of the grader itself: recorded for that student, the class goes on
-            result = _no_credit(Result(student_name(path, self.assignment.name)), self.assignment, "grader error",
-                                [f"{type(err).__name__}: {err}"])
-        changed = changed_files(before, fingerprint(self.watched))
-        if changed:
-            raise IntegrityError(f"while grading {path} (or a submission graded at the same time), these files "
-                                 f"changed: {', '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}. The "
-                                 "sandbox should make that impossible: grading stopped. Restore the files (reinstall "
-                                 "the environment) before grading again; if you edited them yourself, just rerun.")
-        return result
+            return _no_credit(Result(student_name(path, self.assignment.name)), self.assignment, "grader error",
+                              [f"{type(err).__name__}: {err}"])
 
 
 def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_dir: Path | str, jobs: int = 1,
-              timeout: float = 60.0, limits: Limits = Limits(), watched: list[Path] = ()) -> list[Result]:
+              timeout: float = 60.0, limits: Limits = Limits()) -> list[Result]:
     """Grade every submission, ``jobs`` at a time (separate processes, each with its own kernels)."""
-    job = _Job(assignment, solutions_dir, timeout, limits, [*environment_paths(), *watched])
+    job = _Job(assignment, solutions_dir, timeout, limits)
     paths = list(submissions.values())
     if jobs <= 1:
         results = [job(path) for path in paths]
@@ -300,10 +301,11 @@ def grade_class(submission_paths: list[Path | str], assignment_name: str, out: P
                                                                       if assignment.expected_file else [])]
     watched = [*instructor, *submissions.values()]
     hashes = _content_hashes([package_dir(), *watched])
-    results = grade_all(submissions, assignment, solutions_dir, jobs=jobs, timeout=timeout, limits=limits,
-                        watched=watched)
+    environment = fingerprint(environment_paths())
+    results = grade_all(submissions, assignment, solutions_dir, jobs=jobs, timeout=timeout, limits=limits)
     changed = [path for path, digest in _content_hashes([package_dir(), *watched]).items()
                if hashes.get(path) != digest] + [path for path in hashes if not Path(path).exists()]
+    changed += changed_files(environment, fingerprint(environment_paths()))
     if changed:
         raise IntegrityError(f"these files changed during grading: {', '.join(changed[:10])}; grading stopped "
                              "(nothing was written)")

@@ -7,9 +7,10 @@ On Linux with ``bwrap`` (Debian package ``bubblewrap``), each kernel is started 
         [setpriv --reuid=<a uid claimed for this grader process> ...] python -m ipykernel_launcher -f <connection file>
 
 - It sees a read-only ``/usr``, ``/etc``, ``/bin``, ``/lib*``, the Python installation, the environment
-  (``sys.prefix``), the installed ``gmg_teach`` package and ``PYTHONPATH`` folders; a private writable folder
-  holding only the kernel's connection file and the assignment's expected values (read-only); a fresh ``/tmp``,
-  ``/proc`` and ``/dev``. Nothing else: no class folder, no ``solutions/``, no gradebook, no home folder.
+  (``sys.prefix``), the installed ``gmg_teach`` package and ``PYTHONPATH`` folders; a private working folder and
+  ``/tmp``, each a tmpfs of ``Limits.folder_bytes`` (filling them harms no neighbour), with the kernel's connection
+  file and sockets in ``.kernel``; a fresh ``/proc`` and ``/dev``. Nothing else: no class folder, no
+  ``solutions/``, no expected values, no gradebook, no home folder.
 - New PID, network, IPC and UTS namespaces: no other process is visible, there is no network at all. The kernel
   protocol runs over ZeroMQ ``ipc`` sockets (files in the private folder), which need no network.
 - ``prlimit`` caps the address space (a 10 TB allocation fails with ``MemoryError``), the number of processes and
@@ -56,6 +57,7 @@ class Limits:
     memory_bytes: int = 4 * 1024**3
     processes: int = 256
     file_bytes: int = 256 * 1024**2
+    folder_bytes: int = 256 * 1024**2  # the private working folder and /tmp: each a tmpfs of this size
 
 
 @lru_cache(maxsize=None)
@@ -132,14 +134,11 @@ class SandboxedKernelManager(CappedKernelManager):
 class Sandbox:
     """A private folder for one submission, and kernel managers that start sandboxed kernels in it."""
 
-    def __init__(self, folder: Path, read_only_files: dict[str, Path], limits: Limits):
+    def __init__(self, folder: Path, limits: Limits):
         self.folder = Path(folder)
         self.limits = limits
         self.uid = claim_uid() if os.geteuid() == 0 and not sandbox_mode() else None
         (self.folder / ".kernel").mkdir(parents=True, exist_ok=True)
-        for name, source in read_only_files.items():
-            shutil.copyfile(source, self.folder / name)  # placeholders; bwrap binds the originals over them
-        self.read_only_files = read_only_files
         if self.uid is not None:
             for path in [self.folder, *self.folder.rglob("*")]:
                 os.chown(path, self.uid, self.uid)
@@ -160,12 +159,12 @@ class Sandbox:
         for system in SYSTEM_DIRS:
             if os.path.exists(system):
                 args += ["--ro-bind", system, system]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        size = ["--size", str(self.limits.folder_bytes), "--perms", "1777", "--tmpfs"]
+        args += ["--proc", "/proc", "--dev", "/dev", *size, "/tmp"]
         for root in readable_roots():
             args += _parents_0755(root, made) + ["--ro-bind", str(root), str(root)]
-        args += _parents_0755(self.folder, made) + ["--bind", str(self.folder), str(self.folder)]
-        for name, source in self.read_only_files.items():
-            args += ["--ro-bind", str(Path(source).resolve()), str(self.folder / name)]
+        kernel = self.folder / ".kernel"  # connection file and sockets: the only folder shared with the grader
+        args += _parents_0755(self.folder, made) + [*size, str(self.folder), "--bind", str(kernel), str(kernel)]
         args += ["--chdir", str(self.folder), "--clearenv"]
         for key, value in self.env().items():
             args += ["--setenv", key, value]

@@ -1,5 +1,8 @@
 """Run an assembled notebook cell by cell in a sandboxed kernel, with a time limit per cell and capped output.
 
+Cells in ``in_grader`` (the instructor's tests) never reach the kernel: they run in the grader's process, asking
+the kernel questions (``remote``) through :class:`Asker`, one request at a time, each within the time limit.
+
 A cell that runs past its limit, or kills its kernel (``os._exit``, a crash, running out of memory), costs that
 cell: the kernel is replaced by a fresh one in the same private folder, the cells before it that completed are
 run again (test cells excepted: their result is already known), and the run goes on with the next cell. After
@@ -9,12 +12,17 @@ characters); the rest is dropped as it arrives, so a flood costs the grader neit
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from .remote import read_reply, request_code
 
 from .isolation import Sandbox
 
@@ -35,11 +43,17 @@ class RunLog:
 
 
 class CappedClient(NotebookClient):
-    """nbclient's client, keeping at most ``output_cap`` characters of output per cell."""
+    """nbclient's client, keeping at most ``output_cap`` characters of output per cell, and no comm (widget) state:
+    a flood of messages of any kind costs the grader no memory."""
 
     output_cap = OUTPUT_CAP
 
+    def handle_comm_msg(self, outs, msg, cell_index):
+        pass
+
     def output(self, outs, msg, display_id, cell_index):
+        if len(self._display_id_map) > 100:
+            self._display_id_map.clear()
         kept = sum(_size(out) for out in outs)
         if kept >= self.output_cap:
             if not any(out.get("name") == "gmg-cut" for out in outs):
@@ -73,13 +87,69 @@ def cell_text(cell) -> str:
     return "\n".join(p for p in parts if p)[:OUTPUT_CAP]
 
 
-def run_cells(nb, sandbox: Sandbox, timeout: float, replay_skip: set[int], max_restarts: int = 3) -> RunLog:
-    """Execute every cell of ``nb`` (changing ``nb``'s outputs); cells in ``replay_skip`` are not re-run after
-    a restart."""
+class Asker:
+    """Sends the grader's questions to one kernel (``remote.request_code``) and returns its decoded replies.
+
+    A question not answered within the time limit, or a dead kernel, loses the kernel: that question and every
+    later one raise :class:`KernelLost`, and the runner replaces the kernel after the cell."""
+
+    def __init__(self, client: NotebookClient, timeout: float):
+        self.client, self.timeout = client, timeout
+        self.lost: CellRun | None = None
+        self.sent: set[str] = set()  # digests of the large arrays this kernel holds
+
+    def __call__(self, asked: dict) -> dict:
+        if self.lost:
+            raise KernelLost(self.lost.text)
+        try:
+            return read_reply(run_sync(self._ask)(asked))
+        except (CellTimeoutError, DeadKernelError, KernelLost) as err:
+            self.lost = CellRun("timeout" if isinstance(err, CellTimeoutError) else "died",
+                                f"stopped after the time limit of {self.timeout:g} s"
+                                if isinstance(err, CellTimeoutError) else
+                                "the kernel died (out of memory, os._exit() or a crash)")
+            raise KernelLost(self.lost.text) from None
+
+    async def _ask(self, asked: dict) -> dict:
+        kc, km = self.client.kc, self.client.km
+        msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                            user_expressions={"r": request_code(asked, self.sent)})
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                reply = await kc.get_shell_msg(timeout=max(0.0, min(1.0, deadline - time.monotonic())))
+            except queue.Empty:
+                await self._drain()
+                if time.monotonic() > deadline:
+                    raise CellTimeoutError("timeout") from None
+                if not await km.is_alive():
+                    raise DeadKernelError("dead") from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                await self._drain()
+                return reply.get("content", {})
+
+    async def _drain(self) -> None:
+        """Drop what the kernel printed meanwhile (nobody reads it), so it never piles up."""
+        for _ in range(10_000):
+            try:
+                await self.client.kc.get_iopub_msg(timeout=0)
+            except queue.Empty:
+                return
+
+
+class KernelLost(Exception):
+    """The kernel stopped answering the grader's questions (time limit, or it died)."""
+
+
+def run_cells(nb, sandbox: Sandbox, timeout: float, in_grader: dict[int, Callable], max_restarts: int = 3) -> RunLog:
+    """Execute every cell of ``nb`` in order (changing ``nb``'s outputs). A cell in ``in_grader`` runs as
+    ``in_grader[index](ask) -> CellRun`` in this process instead of the kernel (and is not replayed after a
+    restart)."""
     log = RunLog()
     index, failed_starts = 0, 0
     while index < len(nb.cells):
-        index, ready = _run_from(nb, index, sandbox, timeout, replay_skip, log)
+        index, ready = _run_from(nb, index, sandbox, timeout, in_grader, log)
         if not ready:  # the kernel never started: not the student's doing, try again
             failed_starts += 1
             if failed_starts < 3:
@@ -102,7 +172,7 @@ def run_cells(nb, sandbox: Sandbox, timeout: float, replay_skip: set[int], max_r
     return log
 
 
-def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set[int], log: RunLog):
+def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, in_grader, log: RunLog):
     """Start a kernel, replay what completed before ``start``, run on; (the index of a lost cell, or len(cells);
     whether the kernel started at all)."""
     km = sandbox.kernel_manager()
@@ -116,18 +186,26 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, replay_skip: set
         with client.setup_kernel(env=sandbox.launch_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  cwd=str(sandbox.folder)):
             where["ready"] = True
+            ask = Asker(client, timeout)
             for earlier in range(start):
-                if log.cells[earlier].status in ("ok", "error") and earlier not in replay_skip:
+                if log.cells[earlier].status in ("ok", "error") and earlier not in in_grader:
                     saved = nb.cells[earlier].get("outputs")
                     client.execute_cell(nb.cells[earlier], earlier)
                     nb.cells[earlier]["outputs"] = saved
             where["replaying"] = False
             for index in range(start, len(nb.cells)):
                 where["index"] = index
+                if index in in_grader:
+                    log.cells[index] = in_grader[index](ask)
+                    if ask.lost:
+                        raise KernelLost(ask.lost.status)
+                    continue
                 client.execute_cell(nb.cells[index], index)
                 status = "ok" if replies.get(index) == "ok" else "error"
                 log.cells[index] = CellRun(status, cell_text(nb.cells[index]))
         return len(nb.cells), True
+    except KernelLost:
+        lost = ask.lost
     except CellTimeoutError:
         lost = CellRun("timeout", f"stopped after the time limit of {timeout:g} s")
     except DeadKernelError:
