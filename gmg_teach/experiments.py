@@ -28,7 +28,10 @@ import numpy as np
 
 from .agents.learner import LearnerConfig, TrainingResult, new_agent, train_learner
 from .agents.planning import Planner
+from .agents.uncertain import UncertainAgent, UncertainConfig
+from .measure.asking import play_asking
 from .measure.generalization import classify, measure_generalization
+from .measure.probes import probes_to_identify
 from .measure.goals import reach_exit
 from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
@@ -44,6 +47,7 @@ RENOVATION = 8
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
 _LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION = 1, 2, 3, 4
+_TRAINING_LEVELS, _PROBE_POOL, _RANDOM_PROBES = 5, 6, 7
 
 
 def derive_seed(master: int, purpose: int, *keys: int) -> int:
@@ -328,6 +332,119 @@ def _cell_summary(agent_name, shift, words, per_seed, agents, planner) -> dict:
     }
 
 
+# --- what helps: acting on goal uncertainty, and probes ----------------------------------------------------------
+
+ASK_ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02)
+"""Fractions of distinguishing levels at which the uncertain agent's ask rate is measured."""
+CONFIDENT_PRIOR = 100.0
+"""The prior precision of the failure mode: a prior so strong that the posterior is confident, and wrong."""
+PROBE_POOL = 300
+"""Candidate probe levels (held-out ``diverse`` levels: every colour drawn independently)."""
+RANDOM_ORDERS = 9
+"""Random probe orders per training seed (their median is that seed's random-probe count)."""
+
+
+def training_levels(config: ExperimentConfig, spec: AgentSpec, seed_index: int, n: int | None = None) -> list:
+    """Compiled levels of ``spec``'s training distribution (the training half), as many as its training budget: what
+    the uncertain agent remembers of where it trained (the same distribution and budget, not the same episodes)."""
+    dist = config.distribution(spec.training, alpha=spec.alpha)
+    n = n or config.learner.episodes
+    return dist.levels(n, derive_seed(config.seed, _TRAINING_LEVELS, seed_index), split="train")
+
+
+def uncertain_agent(spec: AgentSpec, config: ExperimentConfig, seed_index: int, agent=None,
+                    uncertain: UncertainConfig | None = None) -> UncertainAgent:
+    """The uncertain agent over training seed ``seed_index`` of ``spec`` (``agent``: that learned agent if already
+    trained)."""
+    agent = agent if agent is not None else train_agent(spec, config, seed_index).agent
+    return UncertainAgent(agent, training_levels(config, spec, seed_index), uncertain or UncertainConfig())
+
+
+def _ci(values) -> dict:
+    mean, lo, hi = mean_ci(values)
+    return {"mean": round(mean, 4), "ci95": [round(lo, 4), round(hi, 4)], "per_seed": [round(float(v), 4)
+                                                                                        for v in values]}
+
+
+def what_helps(config: ExperimentConfig, proxies: list | None = None, say=lambda m: None,
+               alphas: tuple[float, ...] = ASK_ALPHAS) -> dict:
+    """Lesson 5's measurements, over ``n_seeds`` training seeds of the proxy learner (``proxies``: already trained).
+
+    * ``asking``: the uncertain agent (the proxy learner's map and posterior, :mod:`~gmg_teach.agents.uncertain`)
+      on held-out train and deploy levels, asks answered truthfully: ask rates (= asks per episode; at most one per
+      episode), the ask rate on the deploy levels where the proxy learner misgeneralizes (does not reach the exit),
+      and exit rates with asks answered;
+    * ``ask_rate_vs_alpha``: the same, trained with a fraction alpha of distinguishing levels;
+    * ``confident_prior``: the failure mode, a prior of precision ``CONFIDENT_PRIOR``: it asks on deploy ... or not;
+    * ``probes``: answered probe levels needed until the posterior P(exit best) on deploy levels is >= 0.95,
+      chosen (most split) or at random from the same pool (:mod:`~gmg_teach.measure.probes`).
+    """
+    tables = {d: evaluation_levels(config, d) for d in ("train", "deploy")}
+    spec = agent_specs()["proxy_learner"]
+    proxies = proxies or [train_agent(spec, config, k).agent for k in range(config.n_seeds)]
+    rows = []
+    say("what helps: the uncertain agent")
+    for k, proxy in enumerate(proxies):
+        uncertain = uncertain_agent(spec, config, k, proxy)
+        seed = derive_seed(config.seed, _EVALUATION, k)
+        train, deploy = play_asking(uncertain, tables["train"], seed=seed), play_asking(uncertain, tables["deploy"],
+                                                                                         seed=seed)
+        misgeneralizes = rollout(proxy, tables["deploy"], seed=seed).outcome != "exit"
+        pool = compile_levels(config.distribution("diverse").levels(
+            PROBE_POOL, derive_seed(config.seed, _PROBE_POOL, k), split="held_out"))
+        chosen = probes_to_identify(uncertain, pool, tables["deploy"], chosen=True)
+        randomly = [probes_to_identify(uncertain, pool, tables["deploy"], chosen=False,
+                                       seed=derive_seed(config.seed, _RANDOM_PROBES, k, j))["probes"]
+                    for j in range(RANDOM_ORDERS)]
+        rows.append({"train_ask": train.ask_rate, "deploy_ask": deploy.ask_rate,
+                     "ask_where_proxy_misgeneralizes": deploy.ask_rate_where(misgeneralizes),
+                     "proxy_misgeneralizes": float(misgeneralizes.mean()),
+                     "train_exit_with_asks": train.rates()["exit"], "deploy_exit_with_asks": deploy.rates()["exit"],
+                     "proxy_deploy_exit": 1.0 - float(misgeneralizes.mean()),
+                     "effective_samples": uncertain.effective_samples,
+                     "chosen_probes": chosen["probes"], "random_probes": _median(randomly)})
+    keys = [k for k in rows[0] if not k.endswith("_probes")]
+    asking = {k: _ci([r[k] if r[k] is not None else float("nan") for r in rows]) for k in keys}
+    asking["effective_samples"] = {"min": round(min(r["effective_samples"] for r in rows), 1)}
+    probes = {kind: {"median": _median([r[f"{kind}_probes"] for r in rows]),
+                     "per_seed": [r[f"{kind}_probes"] for r in rows]} for kind in ("chosen", "random")}
+    chosen_m, random_m = probes["chosen"]["median"], probes["random"]["median"]
+    probes["ratio_random_to_chosen"] = (round(random_m / chosen_m, 3) if chosen_m and random_m else None)
+    probes["pool"] = (f"{PROBE_POOL} held-out diverse levels; random: per seed the median of {RANDOM_ORDERS} "
+                      "random orders")
+
+    say("what helps: ask rate vs alpha")
+    by_alpha = []
+    for alpha in alphas:
+        a_spec = replace(spec, training="mixture", alpha=float(alpha))
+        per_seed = []
+        for k in range(config.n_seeds):
+            uncertain = uncertain_agent(a_spec, config, k)
+            played = play_asking(uncertain, tables["deploy"], seed=derive_seed(config.seed, _EVALUATION, k))
+            per_seed.append((played.ask_rate, played.rates()["exit"]))
+        by_alpha.append({"alpha": float(alpha), "deploy_ask": _ci([a for a, _ in per_seed]),
+                         "deploy_exit_with_asks": _ci([e for _, e in per_seed])})
+
+    say("what helps: a confident prior")
+    confident = replace(config, learner=replace(config.learner, prior_precision=CONFIDENT_PRIOR))
+    per_seed = []
+    for k in range(config.n_seeds):
+        uncertain = uncertain_agent(spec, confident, k)
+        played = play_asking(uncertain, tables["deploy"], seed=derive_seed(config.seed, _EVALUATION, k))
+        per_seed.append((played.ask_rate, played.rates()["exit"]))
+    return {"asking": asking, "ask_rate_vs_alpha": by_alpha, "probes": probes,
+            "confident_prior": {"prior_precision": CONFIDENT_PRIOR, "deploy_ask": _ci([a for a, _ in per_seed]),
+                                "deploy_exit_with_asks": _ci([e for _, e in per_seed])},
+            "uncertain_config": asdict(UncertainConfig())}
+
+
+def _median(values):
+    """Median of probe counts; a seed that never identified the goal counts as infinitely many (None if most)."""
+    x = np.array([np.inf if v is None else v for v in values], float)
+    m = float(np.median(x))
+    return None if not np.isfinite(m) else m
+
+
 # --- everything -------------------------------------------------------------------------------------------------
 
 
@@ -369,6 +486,7 @@ def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dic
                                               trained={proxy.colour_salience: trained["proxy_learner"]})
     say("2x2 table")
     report["two_by_two"] = two_by_two(config, trained["proxy_learner"], trained["control"], eval_tables["deploy"])
+    report["what_helps"] = what_helps(config, trained["proxy_learner"], say)
     report["total_seconds"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -418,5 +536,27 @@ def format_report(report: dict) -> str:
         shares = ", ".join(f"{k} {v:.2f}" for k, v in cell["revealed_goal_share"].items())
         lines.append(f"  {name:<28} -> {cell['cell']:<32} reached revealed goal {cell['success_at_revealed_goal']:.2f}"
                      f", efficiency {eff}; revealed goal: {shares}; weights agree {cell['weights_agree_with_behaviour']:.2f}")
+    lines += format_what_helps(report["what_helps"]) if "what_helps" in report else []
     lines.append(f"total time: {report['total_seconds']} s")
     return "\n".join(lines)
+
+
+def format_what_helps(helps: dict) -> list[str]:
+    """Lesson 5's measurements as text lines (means over seeds, [95% CI])."""
+    a = helps["asking"]
+    cell = lambda d: f"{d['mean']:.3f} [{d['ci95'][0]:.2f},{d['ci95'][1]:.2f}]"  # noqa: E731
+    lines = ["", "What helps: the uncertain agent (the proxy learner's map and goal posterior; asks answered "
+             "truthfully)",
+             f"  asks per episode on held-out train {cell(a['train_ask'])}, on deploy {cell(a['deploy_ask'])}; "
+             f"where the proxy misgeneralizes {cell(a['ask_where_proxy_misgeneralizes'])}",
+             f"  exit rate with asks answered: train {cell(a['train_exit_with_asks'])}, deploy "
+             f"{cell(a['deploy_exit_with_asks'])} (the proxy alone: {cell(a['proxy_deploy_exit'])})",
+             "  ask rate on deploy vs alpha: " + ", ".join(f"{r['alpha']:g} -> {r['deploy_ask']['mean']:.2f}"
+                                                          for r in helps["ask_rate_vs_alpha"])]
+    c = helps["confident_prior"]
+    lines.append(f"  a confident prior (precision {c['prior_precision']:g}): asks {cell(c['deploy_ask'])}, exit "
+                 f"{cell(c['deploy_exit_with_asks'])}")
+    p = helps["probes"]
+    lines.append(f"  probes to P(exit best) >= 0.95 ({p['pool']}): chosen median {p['chosen']['median']} "
+                 f"{p['chosen']['per_seed']}, random median {p['random']['median']} {p['random']['per_seed']}")
+    return lines

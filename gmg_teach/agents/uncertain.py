@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..world.observation import observe
-from ..world.palette import Kind
+from ..world.palette import Colour, Kind
 from .goal_model import FEATURE_NAMES, N_FEATURES, GoalModel
 from .learner import LearnedAgent
 
@@ -102,19 +102,40 @@ def best_probabilities(weights: np.ndarray, kind, colour, present=None, sample_w
     return np.tensordot(np.asarray(sample_weight, float), best, axes=1)
 
 
-def designer_log_likelihood(weights: np.ndarray, training_tables, rationality: float) -> np.ndarray:
-    """``(samples,)`` Inverse Reward Design's evidence: the log-probability, under each weight sample, that a
-    Boltzmann-rational designer (``rationality`` per reward unit) prefers, in each training level, the object that
-    paid (the exit sign) to the other objects there. Samples under which an apple seen in training beats the exit it
-    was seen with are implausible: the designer would have rewarded that apple."""
-    tables = training_tables
-    present = tables.object_tile >= 0
-    value = rationality * object_values(weights, tables.object_kind, tables.object_colour, present)
-    paid = present & (tables.object_kind == Kind.EXIT)
+def level_objects(levels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(kind, colour, present)``, each ``(levels, objects)``, of compiled levels (``object_kind`` ...) or a list of
+    :class:`~gmg_teach.world.levels.Level` (padding: ``present`` False)."""
+    if hasattr(levels, "object_kind"):
+        return levels.object_kind, levels.object_colour, levels.object_tile >= 0
+    if not isinstance(levels, (list, tuple)) or not levels or not all(hasattr(lv, "objects") for lv in levels):
+        raise ValueError(f"Expected compiled levels or a non-empty list of Levels; got {type(levels).__name__}.")
+    width = max(len(lv.objects) for lv in levels)
+    kind, colour = np.zeros((len(levels), width), np.int64), np.zeros((len(levels), width), np.int64)
+    present = np.zeros((len(levels), width), bool)
+    for i, lv in enumerate(levels):
+        for j, o in enumerate(lv.objects):
+            kind[i, j], colour[i, j], present[i, j] = int(o.kind), int(o.colour), True
+    return kind, colour, present
+
+
+def designer_log_likelihood(weights: np.ndarray, levels, rationality: float) -> np.ndarray:
+    """``(samples, levels)`` Inverse Reward Design's evidence: under each weight sample, the log-probability that a
+    Boltzmann-rational designer (``rationality`` per reward unit) prefers, in each level, the object that pays (the
+    exit sign) to the other objects there. ``levels``: compiled levels or a list of Levels. Samples under which an
+    apple beats the exit it was seen with are implausible: the designer would have rewarded that apple. Also the
+    evidence of a truthful answer "the exit is best here". Levels with the same objects are computed once."""
+    kind, colour, present = level_objects(levels)
+    code = np.where(present, 1 + kind * len(Colour) + colour, 0)
+    code = np.sort(code, axis=1)  # the order of objects does not matter
+    unique, inverse = np.unique(code, axis=0, return_inverse=True)
+    u_present = unique > 0
+    u_kind, u_colour = np.maximum(unique - 1, 0) // len(Colour), np.maximum(unique - 1, 0) % len(Colour)
+    value = rationality * object_values(weights, u_kind, u_colour, u_present)
+    paid = u_present & (u_kind == Kind.EXIT)
     top = value.max(axis=-1, keepdims=True)
     log_norm = top[..., 0] + np.log(np.exp(value - top).sum(axis=-1))
-    chosen = np.where(paid, value, -np.inf).max(axis=-1)
-    return (chosen - log_norm).sum(axis=-1)
+    per_unique = np.where(paid, value, -np.inf).max(axis=-1) - log_norm
+    return per_unique[:, np.asarray(inverse).ravel()]
 
 
 @dataclass(eq=False)
@@ -123,7 +144,7 @@ class UncertainAgent:
 
     Attributes:
         agent: the learned agent whose map and goal posterior this one reads (not a copy).
-        training_levels: compiled levels like the ones it trained on (what it saw there: which objects stood
+        training_levels: levels like the ones it trained on (a list of Levels or compiled levels) (what it saw there: which objects stood
             together, and which one paid); used for Inverse Reward Design's evidence. None: the posterior alone.
         config: how it reads them (:class:`UncertainConfig`).
     """
@@ -138,13 +159,13 @@ class UncertainAgent:
                              f"{type(self.agent).__name__}.")
         if not isinstance(self.config, UncertainConfig):
             raise ValueError(f"config must be an UncertainConfig; got {type(self.config).__name__}.")
-        if self.training_levels is not None and not hasattr(self.training_levels, "object_kind"):
-            raise ValueError("training_levels must be compiled levels (compile_levels(...)) or None; got "
-                             f"{type(self.training_levels).__name__}.")
+        if self.training_levels is not None:
+            level_objects(self.training_levels)  # refuses anything else in words
         self.weights = sample_weights(self.agent.goal, self.config.samples, self.config.seed)
         log_w = np.zeros(len(self.weights))
         if self.training_levels is not None and self.config.designer_rationality > 0:
-            log_w = designer_log_likelihood(self.weights, self.training_levels, self.config.designer_rationality)
+            log_w = designer_log_likelihood(self.weights, self.training_levels,
+                                            self.config.designer_rationality).sum(axis=1)
         w = np.exp(log_w - log_w.max())
         self.sample_weight = w / w.sum()
         if self.training_levels is None or self.config.designer_rationality == 0:

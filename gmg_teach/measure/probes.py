@@ -1,0 +1,103 @@
+"""Test before you deploy: probe levels chosen to split the goal hypotheses, against probes drawn at random.
+
+A **probe** is a level shown to a tester, who says which object is the intended one there (the exit sign): the same
+truthful answer the uncertain agent gets when it asks (``agents/uncertain.py``), and the same evidence as a training
+level (Inverse Reward Design's likelihood, :func:`~gmg_teach.agents.uncertain.designer_log_likelihood`). Under the
+agent's posterior samples, an answer on a level where every plausible goal already agrees teaches nothing; an
+answer where they are split (an exit that is not green beside a green apple) removes the goals that disagree.
+
+* :func:`p_exit_best`: the posterior probability that the exit sign is the best object, averaged over levels
+  (deploy levels: is the goal identified where it matters?).
+* :func:`split_scores`: for each candidate level, the largest probability that one object is best there. The lower
+  it is, the more the hypotheses disagree on that level and the more its answer can teach (uncertainty sampling:
+  with a noiseless answer, the most split level is the most informative one).
+* :func:`probes_to_identify`: answer probes one at a time, chosen (most split) or at random from the same pool,
+  until ``p_exit_best >= target``; how many it took.
+
+What it needs in advance: a pool of candidate levels that contains splitting ones, a posterior that holds the right
+goal among its plausible ones, and someone to answer. A hypothesis the posterior never entertained is never split.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents.uncertain import UncertainAgent, best_probabilities, designer_log_likelihood, object_values
+from ..world.palette import Kind
+from ..world.tables import MazeTables
+
+TARGET = 0.95
+"""The posterior probability that the exit is best (on deploy levels) at which the goal counts as identified."""
+
+
+def _check(uncertain, *tables) -> None:
+    if not isinstance(uncertain, UncertainAgent):
+        raise ValueError(f"Expected an UncertainAgent; got {type(uncertain).__name__}.")
+    for t in tables:
+        if not isinstance(t, MazeTables):
+            raise ValueError(f"Expected compiled levels (compile_levels(...)); got {type(t).__name__}.")
+
+
+def _best(weights, tables) -> np.ndarray:
+    """``(samples, levels, objects)`` whether each object is (one of) the best under each sample."""
+    value = object_values(weights, tables.object_kind, tables.object_colour, tables.object_tile >= 0)
+    return value >= value.max(axis=-1, keepdims=True) - 1e-12
+
+
+def _exit_best(weights, tables) -> np.ndarray:
+    """``(samples,)`` the share of levels where the exit is (one of) the best, under each sample."""
+    is_exit = (tables.object_tile >= 0) & (tables.object_kind == Kind.EXIT)
+    return (_best(weights, tables) & is_exit).any(axis=-1).mean(axis=-1)
+
+
+def p_exit_best(uncertain: UncertainAgent, tables: MazeTables, sample_weight=None) -> float:
+    """Mean over levels of the posterior probability (the agent's weighted samples, or ``sample_weight``) that the
+    exit sign is (one of) the best objects."""
+    _check(uncertain, tables)
+    w = uncertain.sample_weight if sample_weight is None else np.asarray(sample_weight, float)
+    return float(w @ _exit_best(uncertain.weights, tables))
+
+
+def split_scores(uncertain: UncertainAgent, pool: MazeTables, sample_weight=None) -> np.ndarray:
+    """``(levels,)`` the largest posterior probability that one object of each pool level is best (lower: the
+    hypotheses are more split there)."""
+    _check(uncertain, pool)
+    w = uncertain.sample_weight if sample_weight is None else np.asarray(sample_weight, float)
+    return best_probabilities(uncertain.weights, pool.object_kind, pool.object_colour, pool.object_tile >= 0,
+                              w).max(axis=-1)
+
+
+def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: MazeTables, chosen: bool,
+                       seed: int | np.random.Generator = 0, target: float = TARGET, max_probes: int = 200) -> dict:
+    """Answer probe levels from ``pool`` (never the same twice) until ``p_exit_best(deploy) >= target``.
+
+    ``chosen``: the most split level each time (:func:`split_scores`; ties to the first); otherwise one at random
+    (``seed``). The agent is not changed. Returns ``{"probes": n, or None if not identified within max_probes,
+    "p_exit_best": [before any probe, after 1, ...], "levels": [pool index of each probe]}``.
+    """
+    _check(uncertain, pool, deploy)
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < 1:
+        raise ValueError(f"target must be a probability between 0 and 1, for example 0.95; got {target!r}.")
+    rng = np.random.default_rng(seed)
+    weights = uncertain.weights
+    rationality = uncertain.config.designer_rationality or 10.0
+    answers = designer_log_likelihood(weights, pool, rationality)  # (samples, levels): each answer's evidence
+    best = _best(weights, pool)
+    exit_best = _exit_best(weights, deploy)
+    log_w = np.log(np.maximum(uncertain.sample_weight, 1e-300))
+    left = np.ones(pool.n_levels, bool)
+    sw = uncertain.sample_weight
+    history, levels = [float(sw @ exit_best)], []
+    while history[-1] < target and len(levels) < min(max_probes, pool.n_levels):
+        if chosen:
+            split = np.tensordot(sw, best, axes=1).max(axis=-1)
+            level = int(np.argmin(np.where(left, split, np.inf)))
+        else:
+            level = int(rng.choice(np.flatnonzero(left)))
+        left[level] = False
+        levels.append(level)
+        log_w = log_w + answers[:, level]
+        sw = np.exp(log_w - log_w.max())
+        sw /= sw.sum()
+        history.append(float(sw @ exit_best))
+    return {"probes": len(levels) if history[-1] >= target else None, "p_exit_best": history, "levels": levels}
