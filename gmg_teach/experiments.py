@@ -366,76 +366,106 @@ def _ci(values) -> dict:
                                                                                         for v in values]}
 
 
-def what_helps(config: ExperimentConfig, proxies: list | None = None, say=lambda m: None,
-               alphas: tuple[float, ...] = ASK_ALPHAS) -> dict:
-    """Lesson 5's measurements, over ``n_seeds`` training seeds of the proxy learner (``proxies``: already trained).
-
-    * ``asking``: the uncertain agent (the proxy learner's map and posterior, :mod:`~gmg_teach.agents.uncertain`)
-      on held-out train and deploy levels, asks answered truthfully: ask rates (= asks per episode; at most one per
-      episode), the ask rate on the deploy levels where the proxy learner misgeneralizes (does not reach the exit),
-      and exit rates with asks answered;
-    * ``ask_rate_vs_alpha``: the same, trained with a fraction alpha of distinguishing levels;
-    * ``confident_prior``: the failure mode, a prior of precision ``CONFIDENT_PRIOR``: it asks on deploy ... or not;
-    * ``probes``: answered probe levels needed until the posterior P(exit best) on deploy levels is >= 0.95,
-      chosen (most split) or at random from the same pool (:mod:`~gmg_teach.measure.probes`).
-    """
-    tables = {d: evaluation_levels(config, d) for d in ("train", "deploy")}
-    spec = agent_specs()["proxy_learner"]
-    proxies = proxies or [train_agent(spec, config, k).agent for k in range(config.n_seeds)]
-    rows = []
-    say("what helps: the uncertain agent")
+def asking(config: ExperimentConfig, proxies: list, tables: dict | None = None) -> dict:
+    """The uncertain agent over each proxy learner (training seed k), asks answered truthfully, on held-out train
+    and deploy levels. Per quantity ``{"mean", "ci95", "per_seed"}``: ask rates (= asks per episode; at most one per
+    episode), the ask rate on the deploy levels where that proxy learner misgeneralizes (does not reach the exit),
+    exit rates with asks answered, and the proxy learner's own deploy exit rate."""
+    tables = tables or {d: evaluation_levels(config, d) for d in ("train", "deploy")}
+    spec, rows = agent_specs()["proxy_learner"], []
     for k, proxy in enumerate(proxies):
         uncertain = uncertain_agent(spec, config, k, proxy)
         seed = derive_seed(config.seed, _EVALUATION, k)
-        train, deploy = play_asking(uncertain, tables["train"], seed=seed), play_asking(uncertain, tables["deploy"],
-                                                                                         seed=seed)
+        train, deploy = (play_asking(uncertain, tables[d], seed=seed) for d in ("train", "deploy"))
         misgeneralizes = rollout(proxy, tables["deploy"], seed=seed).outcome != "exit"
-        pool = compile_levels(config.distribution("diverse").levels(
-            PROBE_POOL, derive_seed(config.seed, _PROBE_POOL, k), split="held_out"))
-        chosen = probes_to_identify(uncertain, pool, tables["deploy"], chosen=True)
-        randomly = [probes_to_identify(uncertain, pool, tables["deploy"], chosen=False,
-                                       seed=derive_seed(config.seed, _RANDOM_PROBES, k, j))["probes"]
-                    for j in range(RANDOM_ORDERS)]
+        where = deploy.ask_rate_where(misgeneralizes)
         rows.append({"train_ask": train.ask_rate, "deploy_ask": deploy.ask_rate,
-                     "ask_where_proxy_misgeneralizes": deploy.ask_rate_where(misgeneralizes),
-                     "proxy_misgeneralizes": float(misgeneralizes.mean()),
+                     "ask_where_proxy_misgeneralizes": float("nan") if where is None else where,
                      "train_exit_with_asks": train.rates()["exit"], "deploy_exit_with_asks": deploy.rates()["exit"],
                      "proxy_deploy_exit": 1.0 - float(misgeneralizes.mean()),
-                     "effective_samples": uncertain.effective_samples,
-                     "chosen_probes": chosen["probes"], "random_probes": _median(randomly)})
-    keys = [k for k in rows[0] if not k.endswith("_probes")]
-    asking = {k: _ci([r[k] if r[k] is not None else float("nan") for r in rows]) for k in keys}
-    asking["effective_samples"] = {"min": round(min(r["effective_samples"] for r in rows), 1)}
-    probes = {kind: {"median": _median([r[f"{kind}_probes"] for r in rows]),
-                     "per_seed": [r[f"{kind}_probes"] for r in rows]} for kind in ("chosen", "random")}
-    chosen_m, random_m = probes["chosen"]["median"], probes["random"]["median"]
-    probes["ratio_random_to_chosen"] = (round(random_m / chosen_m, 3) if chosen_m and random_m else None)
-    probes["pool"] = (f"{PROBE_POOL} held-out diverse levels; random: per seed the median of {RANDOM_ORDERS} "
-                      "random orders")
+                     "effective_samples": uncertain.effective_samples})
+    out = {key: _ci([r[key] for r in rows]) for key in rows[0] if key != "effective_samples"}
+    out["effective_samples_min"] = round(min(r["effective_samples"] for r in rows), 1)
+    return out
 
-    say("what helps: ask rate vs alpha")
-    by_alpha = []
+
+def ask_rate_vs_alpha(config: ExperimentConfig, alphas: tuple[float, ...] = ASK_ALPHAS,
+                      deploy: MazeTables | None = None) -> list[dict]:
+    """The uncertain agent over proxy learners trained with a fraction alpha of distinguishing levels: its ask rate
+    and exit rate (asks answered) on held-out deploy levels, per alpha."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    spec, rows = agent_specs()["proxy_learner"], []
     for alpha in alphas:
         a_spec = replace(spec, training="mixture", alpha=float(alpha))
-        per_seed = []
-        for k in range(config.n_seeds):
-            uncertain = uncertain_agent(a_spec, config, k)
-            played = play_asking(uncertain, tables["deploy"], seed=derive_seed(config.seed, _EVALUATION, k))
-            per_seed.append((played.ask_rate, played.rates()["exit"]))
-        by_alpha.append({"alpha": float(alpha), "deploy_ask": _ci([a for a, _ in per_seed]),
-                         "deploy_exit_with_asks": _ci([e for _, e in per_seed])})
+        played = [play_asking(uncertain_agent(a_spec, config, k), deploy, seed=derive_seed(config.seed, _EVALUATION, k))
+                  for k in range(config.n_seeds)]
+        rows.append({"alpha": float(alpha), "deploy_ask": _ci([p.ask_rate for p in played]),
+                     "deploy_exit_with_asks": _ci([p.rates()["exit"] for p in played])})
+    return rows
 
+
+def confident_prior(config: ExperimentConfig, prior_precision: float = CONFIDENT_PRIOR,
+                    deploy: MazeTables | None = None) -> dict:
+    """The failure mode: the uncertain agent over proxy learners with a strong prior (``prior_precision``), on
+    held-out deploy levels (asks answered)."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    strong = replace(config, learner=replace(config.learner, prior_precision=float(prior_precision)))
+    spec = agent_specs()["proxy_learner"]
+    played = [play_asking(uncertain_agent(spec, strong, k), deploy, seed=derive_seed(config.seed, _EVALUATION, k))
+              for k in range(config.n_seeds)]
+    return {"prior_precision": float(prior_precision), "deploy_ask": _ci([p.ask_rate for p in played]),
+            "deploy_exit_with_asks": _ci([p.rates()["exit"] for p in played])}
+
+
+def probe_pool(config: ExperimentConfig, seed_index: int) -> MazeTables:
+    """``PROBE_POOL`` held-out ``diverse`` levels: the candidate probes of training seed ``seed_index``."""
+    return compile_levels(config.distribution("diverse").levels(
+        PROBE_POOL, derive_seed(config.seed, _PROBE_POOL, seed_index), split="held_out"))
+
+
+def probe_counts(config: ExperimentConfig, proxies: list, deploy: MazeTables | None = None) -> dict:
+    """Answered probes needed until the uncertain agent's posterior P(exit best) on deploy levels is >= 0.95:
+    chosen (the most informative level) and random (per seed, the median of ``RANDOM_ORDERS`` random orders), from
+    the same pool. Seeds' counts, their medians, the ratio of the medians, and every run's P(exit best) curve."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    spec = agent_specs()["proxy_learner"]
+    chosen, randomly, curves = [], [], {"chosen": [], "random": []}
+    for k, proxy in enumerate(proxies):
+        uncertain, pool = uncertain_agent(spec, config, k, proxy), probe_pool(config, k)
+        run = probes_to_identify(uncertain, pool, deploy, chosen=True)
+        runs = [probes_to_identify(uncertain, pool, deploy, chosen=False,
+                                   seed=derive_seed(config.seed, _RANDOM_PROBES, k, j)) for j in range(RANDOM_ORDERS)]
+        chosen.append(run["probes"])
+        randomly.append(_median([r["probes"] for r in runs]))
+        curves["chosen"].append(run["p_exit_best"])
+        curves["random"].extend(r["p_exit_best"] for r in runs)
+    c, r = _median(chosen), _median(randomly)
+    return {"chosen": {"median": c, "per_seed": chosen}, "random": {"median": r, "per_seed": randomly},
+            "ratio_random_to_chosen": round(r / c, 3) if c and r else None,
+            "pool": f"{PROBE_POOL} held-out diverse levels; random: per seed the median of {RANDOM_ORDERS} orders",
+            "curves": curves}
+
+
+def what_helps(config: ExperimentConfig, proxies: list | None = None, say=lambda m: None,
+               alphas: tuple[float, ...] = ASK_ALPHAS) -> dict:
+    """Lesson 5's measurements over ``n_seeds`` training seeds of the proxy learner (``proxies``: already trained):
+    :func:`asking`, :func:`ask_rate_vs_alpha`, :func:`confident_prior` and :func:`probe_counts` (without the
+    per-run curves)."""
+    tables = {d: evaluation_levels(config, d) for d in ("train", "deploy")}
+    spec = agent_specs()["proxy_learner"]
+    proxies = proxies or [train_agent(spec, config, k).agent for k in range(config.n_seeds)]
+    say("what helps: the uncertain agent")
+    report = {"asking": asking(config, proxies, tables)}
+    say("what helps: ask rate vs alpha")
+    report["ask_rate_vs_alpha"] = ask_rate_vs_alpha(config, alphas, tables["deploy"])
     say("what helps: a confident prior")
-    confident = replace(config, learner=replace(config.learner, prior_precision=CONFIDENT_PRIOR))
-    per_seed = []
-    for k in range(config.n_seeds):
-        uncertain = uncertain_agent(spec, confident, k)
-        played = play_asking(uncertain, tables["deploy"], seed=derive_seed(config.seed, _EVALUATION, k))
-        per_seed.append((played.ask_rate, played.rates()["exit"]))
-    return {"asking": asking, "ask_rate_vs_alpha": by_alpha, "probes": probes,
-            "confident_prior": {"prior_precision": CONFIDENT_PRIOR, "deploy_ask": _ci([a for a, _ in per_seed]),
-                                "deploy_exit_with_asks": _ci([e for _, e in per_seed])},
-            "uncertain_config": asdict(UncertainConfig())}
+    report["confident_prior"] = confident_prior(config, deploy=tables["deploy"])
+    say("what helps: probes")
+    probes = probe_counts(config, proxies, tables["deploy"])
+    probes.pop("curves")
+    report["probes"] = probes
+    report["uncertain_config"] = asdict(UncertainConfig())
+    return report
 
 
 def _median(values):

@@ -144,8 +144,8 @@ class UncertainAgent:
 
     Attributes:
         agent: the learned agent whose map and goal posterior this one reads (not a copy).
-        training_levels: levels like the ones it trained on (a list of Levels or compiled levels) (what it saw there: which objects stood
-            together, and which one paid); used for Inverse Reward Design's evidence. None: the posterior alone.
+        training_levels: levels like the ones it trained on (a list of Levels, or compiled levels): which objects
+            stood together there, and which one paid; Inverse Reward Design's evidence. None: the posterior alone.
         config: how it reads them (:class:`UncertainConfig`).
     """
 

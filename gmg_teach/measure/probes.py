@@ -8,11 +8,14 @@ answer where they are split (an exit that is not green beside a green apple) rem
 
 * :func:`p_exit_best`: the posterior probability that the exit sign is the best object, averaged over levels
   (deploy levels: is the goal identified where it matters?).
-* :func:`split_scores`: for each candidate level, the largest probability that one object is best there. The lower
-  it is, the more the hypotheses disagree on that level and the more its answer can teach (uncertainty sampling:
-  with a noiseless answer, the most split level is the most informative one).
-* :func:`probes_to_identify`: answer probes one at a time, chosen (most split) or at random from the same pool,
-  until ``p_exit_best >= target``; how many it took.
+* :func:`split_scores`: for each candidate level, the largest probability that one object is best there; low means
+  the hypotheses disagree on that level (what a lesson draws).
+* :func:`expected_doubt`: for each candidate level, how uncertain "is the exit best on deploy levels?" would still
+  be after its answer, expected over the answers the posterior predicts. The lowest is the **most informative
+  probe** (active learning: ask the question whose answer most settles what matters). It is a split level, but
+  not every split level will do: one that splits a yellow apple from a blue one settles nothing about the exit.
+* :func:`probes_to_identify`: answer probes one at a time, chosen (the most informative) or at random from the same
+  pool, until ``p_exit_best >= target``; how many it took.
 
 What it needs in advance: a pool of candidate levels that contains splitting ones, a posterior that holds the right
 goal among its plausible ones, and someone to answer. A hypothesis the posterior never entertained is never split.
@@ -28,6 +31,9 @@ from ..world.tables import MazeTables
 
 TARGET = 0.95
 """The posterior probability that the exit is best (on deploy levels) at which the goal counts as identified."""
+ANSWER_RATIONALITY = 100.0
+"""A truthful answer "the exit is best here", as Boltzmann rationality per reward unit: nearly a hard constraint
+(every goal under which another object beats the exit on that level becomes implausible)."""
 
 
 def _check(uncertain, *tables) -> None:
@@ -67,12 +73,41 @@ def split_scores(uncertain: UncertainAgent, pool: MazeTables, sample_weight=None
                               w).max(axis=-1)
 
 
+def answer_likelihoods(uncertain: UncertainAgent, pool: MazeTables,
+                       rationality: float = ANSWER_RATIONALITY) -> np.ndarray:
+    """``(samples, levels, objects)`` the probability, under each posterior sample, that a Boltzmann-rational
+    answerer names each object of each pool level as the best one (``rationality`` per reward unit)."""
+    _check(uncertain, pool)
+    value = rationality * object_values(uncertain.weights, pool.object_kind, pool.object_colour,
+                                        pool.object_tile >= 0)
+    value = value - value.max(axis=-1, keepdims=True)
+    p = np.exp(value)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def expected_doubt(uncertain: UncertainAgent, pool: MazeTables, deploy: MazeTables, sample_weight=None,
+                   likelihoods=None) -> np.ndarray:
+    """``(levels,)`` for each pool level: the posterior variance of "the share of deploy levels where the exit is
+    best" *after* its answer, expected over the answers the posterior predicts. The most informative probe is the
+    level with the lowest (active learning: the question whose answer most settles what matters)."""
+    _check(uncertain, pool, deploy)
+    w = uncertain.sample_weight if sample_weight is None else np.asarray(sample_weight, float)
+    lik = answer_likelihoods(uncertain, pool) if likelihoods is None else likelihoods
+    e = _exit_best(uncertain.weights, deploy)
+    wl = w[:, None, None] * lik  # (samples, levels, objects)
+    z = wl.sum(axis=0)  # predictive probability of each answer
+    mean = np.einsum("s,slo->lo", e, wl) / np.maximum(z, 1e-300)
+    second = np.einsum("s,slo->lo", e * e, wl) / np.maximum(z, 1e-300)
+    return (z * (second - mean ** 2)).sum(axis=-1)
+
+
 def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: MazeTables, chosen: bool,
-                       seed: int | np.random.Generator = 0, target: float = TARGET, max_probes: int = 200) -> dict:
+                       seed: int | np.random.Generator = 0, target: float = TARGET, max_probes: int = 200,
+                       answer_rationality: float = ANSWER_RATIONALITY) -> dict:
     """Answer probe levels from ``pool`` (never the same twice) until ``p_exit_best(deploy) >= target``.
 
-    ``chosen``: the most split level each time (:func:`split_scores`; ties to the first); otherwise one at random
-    (``seed``). The agent is not changed. Returns ``{"probes": n, or None if not identified within max_probes,
+    ``chosen``: the most informative level each time (:func:`expected_doubt`; ties to the first); otherwise one at
+    random (``seed``). The agent is not changed. Returns ``{"probes": n, or None if not identified within max_probes,
     "p_exit_best": [before any probe, after 1, ...], "levels": [pool index of each probe]}``.
     """
     _check(uncertain, pool, deploy)
@@ -80,9 +115,9 @@ def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: Maze
         raise ValueError(f"target must be a probability between 0 and 1, for example 0.95; got {target!r}.")
     rng = np.random.default_rng(seed)
     weights = uncertain.weights
-    rationality = uncertain.config.designer_rationality or 10.0
+    rationality = answer_rationality
     answers = designer_log_likelihood(weights, pool, rationality)  # (samples, levels): each answer's evidence
-    best = _best(weights, pool)
+    likelihoods = answer_likelihoods(uncertain, pool, rationality)
     exit_best = _exit_best(weights, deploy)
     log_w = np.log(np.maximum(uncertain.sample_weight, 1e-300))
     left = np.ones(pool.n_levels, bool)
@@ -90,8 +125,8 @@ def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: Maze
     history, levels = [float(sw @ exit_best)], []
     while history[-1] < target and len(levels) < min(max_probes, pool.n_levels):
         if chosen:
-            split = np.tensordot(sw, best, axes=1).max(axis=-1)
-            level = int(np.argmin(np.where(left, split, np.inf)))
+            doubt = expected_doubt(uncertain, pool, deploy, sw, likelihoods)
+            level = int(np.argmin(np.where(left, doubt, np.inf)))
         else:
             level = int(rng.choice(np.flatnonzero(left)))
         left[level] = False
@@ -100,4 +135,5 @@ def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: Maze
         sw = np.exp(log_w - log_w.max())
         sw /= sw.sum()
         history.append(float(sw @ exit_best))
-    return {"probes": len(levels) if history[-1] >= target else None, "p_exit_best": history, "levels": levels}
+    return {"probes": len(levels) if history[-1] >= target else None, "p_exit_best": history, "levels": levels,
+            "effective_samples": float(1.0 / np.sum(sw ** 2))}
