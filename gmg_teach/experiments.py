@@ -31,12 +31,12 @@ from .agents.planning import Planner
 from .agents.uncertain import UncertainAgent, UncertainConfig
 from .measure.asking import play_asking
 from .measure.generalization import classify, measure_generalization
-from .measure.probes import probes_to_identify
+from .measure.probes import probe_evidence, probes_to_identify
 from .measure.goals import reach_exit
 from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
 from .measure.stats import mean_ci
-from .world.distributions import DISTRIBUTION_NAMES, Distribution
+from .world.distributions import DISTRIBUTION_NAMES, Distribution, Episodes
 from .world.tables import MazeTables, compile_levels
 
 EVAL_DISTRIBUTIONS = ("train", "deploy")
@@ -344,12 +344,13 @@ RANDOM_ORDERS = 9
 """Random probe orders per training seed (their median is that seed's random-probe count)."""
 
 
-def training_levels(config: ExperimentConfig, spec: AgentSpec, seed_index: int, n: int | None = None) -> list:
-    """Compiled levels of ``spec``'s training distribution (the training half), as many as its training budget: what
-    the uncertain agent remembers of where it trained (the same distribution and budget, not the same episodes)."""
+def training_levels(config: ExperimentConfig, spec: AgentSpec, seed_index: int, n: int | None = None) -> Episodes:
+    """Episode configurations of ``spec``'s training distribution (the training half), as many as its training
+    budget: what the uncertain agent remembers of where it trained (the same distribution and budget, not the same
+    episodes)."""
     dist = config.distribution(spec.training, alpha=spec.alpha)
-    n = n or config.learner.episodes
-    return dist.levels(n, derive_seed(config.seed, _TRAINING_LEVELS, seed_index), split="train")
+    rng = np.random.default_rng(derive_seed(config.seed, _TRAINING_LEVELS, seed_index))
+    return dist.sample(n or config.learner.episodes, rng, split="train")
 
 
 def uncertain_agent(spec: AgentSpec, config: ExperimentConfig, seed_index: int, agent=None,
@@ -417,10 +418,11 @@ def confident_prior(config: ExperimentConfig, prior_precision: float = CONFIDENT
             "deploy_exit_with_asks": _ci([p.rates()["exit"] for p in played])}
 
 
-def probe_pool(config: ExperimentConfig, seed_index: int) -> MazeTables:
-    """``PROBE_POOL`` held-out ``diverse`` levels: the candidate probes of training seed ``seed_index``."""
-    return compile_levels(config.distribution("diverse").levels(
-        PROBE_POOL, derive_seed(config.seed, _PROBE_POOL, seed_index), split="held_out"))
+def probe_pool(config: ExperimentConfig, seed_index: int) -> Episodes:
+    """``PROBE_POOL`` held-out ``diverse`` configurations: the candidate probes of training seed ``seed_index``
+    (``.level(i)`` draws one)."""
+    rng = np.random.default_rng(derive_seed(config.seed, _PROBE_POOL, seed_index))
+    return config.distribution("diverse").sample(PROBE_POOL, rng, split="held_out")
 
 
 def probe_counts(config: ExperimentConfig, proxies: list, deploy: MazeTables | None = None) -> dict:
@@ -432,8 +434,9 @@ def probe_counts(config: ExperimentConfig, proxies: list, deploy: MazeTables | N
     chosen, randomly, curves = [], [], {"chosen": [], "random": []}
     for k, proxy in enumerate(proxies):
         uncertain, pool = uncertain_agent(spec, config, k, proxy), probe_pool(config, k)
-        run = probes_to_identify(uncertain, pool, deploy, chosen=True)
-        runs = [probes_to_identify(uncertain, pool, deploy, chosen=False,
+        evidence = probe_evidence(uncertain, pool, deploy)
+        run = probes_to_identify(uncertain, pool, deploy, chosen=True, evidence=evidence)
+        runs = [probes_to_identify(uncertain, pool, deploy, chosen=False, evidence=evidence,
                                    seed=derive_seed(config.seed, _RANDOM_PROBES, k, j)) for j in range(RANDOM_ORDERS)]
         chosen.append(run["probes"])
         randomly.append(_median([r["probes"] for r in runs]))

@@ -103,8 +103,9 @@ def best_probabilities(weights: np.ndarray, kind, colour, present=None, sample_w
 
 
 def level_objects(levels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(kind, colour, present)``, each ``(levels, objects)``, of compiled levels (``object_kind`` ...) or a list of
-    :class:`~gmg_teach.world.levels.Level` (padding: ``present`` False)."""
+    """``(kind, colour, present)``, each ``(levels, objects)``, of levels as arrays (compiled levels or episode
+    configurations from ``Distribution.sample``: anything with ``object_tile``, ``object_kind``, ``object_colour``)
+    or a list of :class:`~gmg_teach.world.levels.Level` (padding: ``present`` False)."""
     if hasattr(levels, "object_kind"):
         return levels.object_kind, levels.object_colour, levels.object_tile >= 0
     if not isinstance(levels, (list, tuple)) or not levels or not all(hasattr(lv, "objects") for lv in levels):
@@ -118,23 +119,31 @@ def level_objects(levels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return kind, colour, present
 
 
+def choice_probabilities(weights: np.ndarray, kind, colour, present, rationality: float) -> np.ndarray:
+    """``(samples, ..., objects)`` under each weight sample, the probability that a Boltzmann-rational chooser
+    (``rationality`` per reward unit) names each object as the best: ``softmax(rationality * reward)``."""
+    value = rationality * object_values(weights, kind, colour, present)
+    value = value - value.max(axis=-1, keepdims=True)
+    p = np.exp(value)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
 def designer_log_likelihood(weights: np.ndarray, levels, rationality: float) -> np.ndarray:
     """``(samples, levels)`` Inverse Reward Design's evidence: under each weight sample, the log-probability that a
-    Boltzmann-rational designer (``rationality`` per reward unit) prefers, in each level, the object that pays (the
-    exit sign) to the other objects there. ``levels``: compiled levels or a list of Levels. Samples under which an
-    apple beats the exit it was seen with are implausible: the designer would have rewarded that apple. Also the
-    evidence of a truthful answer "the exit is best here". Levels with the same objects are computed once."""
+    Boltzmann-rational designer (``rationality`` per reward unit, :func:`choice_probabilities`) prefers, in each
+    level, the object that pays (the exit sign) to the other objects there. ``levels``: see :func:`level_objects`.
+    Samples under which an apple beats the exit it was seen with are implausible: the designer would have rewarded
+    that apple. It is also the evidence of a truthful answer "the exit is best here". Levels with the same objects
+    are computed once."""
     kind, colour, present = level_objects(levels)
     code = np.where(present, 1 + kind * len(Colour) + colour, 0)
     code = np.sort(code, axis=1)  # the order of objects does not matter
     unique, inverse = np.unique(code, axis=0, return_inverse=True)
     u_present = unique > 0
     u_kind, u_colour = np.maximum(unique - 1, 0) // len(Colour), np.maximum(unique - 1, 0) % len(Colour)
-    value = rationality * object_values(weights, u_kind, u_colour, u_present)
-    paid = u_present & (u_kind == Kind.EXIT)
-    top = value.max(axis=-1, keepdims=True)
-    log_norm = top[..., 0] + np.log(np.exp(value - top).sum(axis=-1))
-    per_unique = np.where(paid, value, -np.inf).max(axis=-1) - log_norm
+    p = choice_probabilities(weights, u_kind, u_colour, u_present, rationality)
+    with np.errstate(divide="ignore"):
+        per_unique = np.log((p * (u_present & (u_kind == Kind.EXIT))).sum(axis=-1))
     return per_unique[:, np.asarray(inverse).ravel()]
 
 
@@ -144,8 +153,9 @@ class UncertainAgent:
 
     Attributes:
         agent: the learned agent whose map and goal posterior this one reads (not a copy).
-        training_levels: levels like the ones it trained on (a list of Levels, or compiled levels): which objects
-            stood together there, and which one paid; Inverse Reward Design's evidence. None: the posterior alone.
+        training_levels: levels like the ones it trained on (a list of Levels, compiled levels or episode
+            configurations): which objects stood together there, and which one paid; Inverse Reward Design's
+            evidence. None: the posterior alone.
         config: how it reads them (:class:`UncertainConfig`).
     """
 

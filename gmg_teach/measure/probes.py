@@ -25,9 +25,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents.uncertain import UncertainAgent, best_probabilities, designer_log_likelihood, object_values
+from ..agents.uncertain import UncertainAgent, best_probabilities, choice_probabilities, object_values
 from ..world.palette import Kind
+from ..world.distributions import Episodes
 from ..world.tables import MazeTables
+
+Levels = MazeTables | Episodes
+"""Levels as arrays: compiled (``compile_levels``) or episode configurations (``Distribution.sample``)."""
 
 TARGET = 0.95
 """The posterior probability that the exit is best (on deploy levels) at which the goal counts as identified."""
@@ -40,8 +44,9 @@ def _check(uncertain, *tables) -> None:
     if not isinstance(uncertain, UncertainAgent):
         raise ValueError(f"Expected an UncertainAgent; got {type(uncertain).__name__}.")
     for t in tables:
-        if not isinstance(t, MazeTables):
-            raise ValueError(f"Expected compiled levels (compile_levels(...)); got {type(t).__name__}.")
+        if not all(hasattr(t, a) for a in ("object_tile", "object_kind", "object_colour")):
+            raise ValueError("Expected levels as arrays: compiled levels (compile_levels(...)) or episode "
+                             f"configurations (Distribution.sample(...)); got {type(t).__name__}.")
 
 
 def _best(weights, tables) -> np.ndarray:
@@ -50,13 +55,19 @@ def _best(weights, tables) -> np.ndarray:
     return value >= value.max(axis=-1, keepdims=True) - 1e-12
 
 
+def _answer_probabilities(uncertain, pool, rationality: float = ANSWER_RATIONALITY) -> np.ndarray:
+    """``(samples, levels, objects)`` the probability of each answer "this object is best" under each sample."""
+    return choice_probabilities(uncertain.weights, pool.object_kind, pool.object_colour, pool.object_tile >= 0,
+                                rationality)
+
+
 def _exit_best(weights, tables) -> np.ndarray:
     """``(samples,)`` the share of levels where the exit is (one of) the best, under each sample."""
     is_exit = (tables.object_tile >= 0) & (tables.object_kind == Kind.EXIT)
     return (_best(weights, tables) & is_exit).any(axis=-1).mean(axis=-1)
 
 
-def p_exit_best(uncertain: UncertainAgent, tables: MazeTables, sample_weight=None) -> float:
+def p_exit_best(uncertain: UncertainAgent, tables: Levels, sample_weight=None) -> float:
     """Mean over levels of the posterior probability (the agent's weighted samples, or ``sample_weight``) that the
     exit sign is (one of) the best objects."""
     _check(uncertain, tables)
@@ -64,7 +75,7 @@ def p_exit_best(uncertain: UncertainAgent, tables: MazeTables, sample_weight=Non
     return float(w @ _exit_best(uncertain.weights, tables))
 
 
-def split_scores(uncertain: UncertainAgent, pool: MazeTables, sample_weight=None) -> np.ndarray:
+def split_scores(uncertain: UncertainAgent, pool: Levels, sample_weight=None) -> np.ndarray:
     """``(levels,)`` the largest posterior probability that one object of each pool level is best (lower: the
     hypotheses are more split there)."""
     _check(uncertain, pool)
@@ -73,27 +84,15 @@ def split_scores(uncertain: UncertainAgent, pool: MazeTables, sample_weight=None
                               w).max(axis=-1)
 
 
-def answer_likelihoods(uncertain: UncertainAgent, pool: MazeTables,
-                       rationality: float = ANSWER_RATIONALITY) -> np.ndarray:
-    """``(samples, levels, objects)`` the probability, under each posterior sample, that a Boltzmann-rational
-    answerer names each object of each pool level as the best one (``rationality`` per reward unit)."""
-    _check(uncertain, pool)
-    value = rationality * object_values(uncertain.weights, pool.object_kind, pool.object_colour,
-                                        pool.object_tile >= 0)
-    value = value - value.max(axis=-1, keepdims=True)
-    p = np.exp(value)
-    return p / p.sum(axis=-1, keepdims=True)
-
-
-def expected_doubt(uncertain: UncertainAgent, pool: MazeTables, deploy: MazeTables, sample_weight=None,
-                   likelihoods=None) -> np.ndarray:
+def expected_doubt(uncertain: UncertainAgent, pool: Levels, deploy: Levels, sample_weight=None,
+                   likelihoods=None, exit_best=None) -> np.ndarray:
     """``(levels,)`` for each pool level: the posterior variance of "the share of deploy levels where the exit is
     best" *after* its answer, expected over the answers the posterior predicts. The most informative probe is the
     level with the lowest (active learning: the question whose answer most settles what matters)."""
     _check(uncertain, pool, deploy)
     w = uncertain.sample_weight if sample_weight is None else np.asarray(sample_weight, float)
-    lik = answer_likelihoods(uncertain, pool) if likelihoods is None else likelihoods
-    e = _exit_best(uncertain.weights, deploy)
+    lik = _answer_probabilities(uncertain, pool) if likelihoods is None else likelihoods
+    e = _exit_best(uncertain.weights, deploy) if exit_best is None else exit_best
     wl = w[:, None, None] * lik  # (samples, levels, objects)
     z = wl.sum(axis=0)  # predictive probability of each answer
     mean = np.einsum("s,slo->lo", e, wl) / np.maximum(z, 1e-300)
@@ -101,9 +100,22 @@ def expected_doubt(uncertain: UncertainAgent, pool: MazeTables, deploy: MazeTabl
     return (z * (second - mean ** 2)).sum(axis=-1)
 
 
-def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: MazeTables, chosen: bool,
+def probe_evidence(uncertain: UncertainAgent, pool: Levels, deploy: Levels,
+                   answer_rationality: float = ANSWER_RATIONALITY) -> dict:
+    """What every probe run on this agent, pool and deploy levels shares (compute once, pass to
+    :func:`probes_to_identify` as ``evidence``): each answer's probability under each sample, and under each sample
+    the share of deploy levels where the exit is best."""
+    _check(uncertain, pool, deploy)
+    likelihoods = _answer_probabilities(uncertain, pool, answer_rationality)
+    is_exit = (pool.object_tile >= 0) & (pool.object_kind == Kind.EXIT)
+    with np.errstate(divide="ignore"):
+        answers = np.log((likelihoods * is_exit).sum(axis=-1))  # (samples, levels): the truthful answer's evidence
+    return {"likelihoods": likelihoods, "answers": answers, "exit_best": _exit_best(uncertain.weights, deploy)}
+
+
+def probes_to_identify(uncertain: UncertainAgent, pool: Levels, deploy: Levels, chosen: bool,
                        seed: int | np.random.Generator = 0, target: float = TARGET, max_probes: int = 200,
-                       answer_rationality: float = ANSWER_RATIONALITY) -> dict:
+                       evidence: dict | None = None) -> dict:
     """Answer probe levels from ``pool`` (never the same twice) until ``p_exit_best(deploy) >= target``.
 
     ``chosen``: the most informative level each time (:func:`expected_doubt`; ties to the first); otherwise one at
@@ -114,18 +126,15 @@ def probes_to_identify(uncertain: UncertainAgent, pool: MazeTables, deploy: Maze
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < 1:
         raise ValueError(f"target must be a probability between 0 and 1, for example 0.95; got {target!r}.")
     rng = np.random.default_rng(seed)
-    weights = uncertain.weights
-    rationality = answer_rationality
-    answers = designer_log_likelihood(weights, pool, rationality)  # (samples, levels): each answer's evidence
-    likelihoods = answer_likelihoods(uncertain, pool, rationality)
-    exit_best = _exit_best(weights, deploy)
+    evidence = evidence or probe_evidence(uncertain, pool, deploy)
+    likelihoods, answers, exit_best = evidence["likelihoods"], evidence["answers"], evidence["exit_best"]
     log_w = np.log(np.maximum(uncertain.sample_weight, 1e-300))
-    left = np.ones(pool.n_levels, bool)
+    left = np.ones(len(pool.object_tile), bool)
     sw = uncertain.sample_weight
     history, levels = [float(sw @ exit_best)], []
-    while history[-1] < target and len(levels) < min(max_probes, pool.n_levels):
+    while history[-1] < target and len(levels) < min(max_probes, len(pool.object_tile)):
         if chosen:
-            doubt = expected_doubt(uncertain, pool, deploy, sw, likelihoods)
+            doubt = expected_doubt(uncertain, pool, deploy, sw, likelihoods, exit_best)
             level = int(np.argmin(np.where(left, doubt, np.inf)))
         else:
             level = int(rng.choice(np.flatnonzero(left)))
