@@ -35,13 +35,16 @@ import numpy as np
 
 from .agents.learner import LearnerConfig, TrainingResult, new_agent, train_learner
 from .agents.planning import Planner
+from .agents.uncertain import UncertainAgent, UncertainConfig
+from .measure.asking import play_asking
 from .measure.generalization import CAPABLE_SUCCESS, measure_generalization
+from .measure.probes import probe_evidence, probes_to_identify
 from .measure.goals import reach_exit
 from .measure.identifiability import distinguishing_observations
 from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
 from .measure.stats import mean_ci
-from .world.distributions import DISTRIBUTION_NAMES, Distribution
+from .world.distributions import DISTRIBUTION_NAMES, Distribution, Episodes
 from .world.tables import MazeTables, compile_levels
 
 EVAL_DISTRIBUTIONS = ("train", "deploy")
@@ -61,7 +64,8 @@ COUNTS = (1.25, 2.5, 5.0, 10.0, 20.0, 40.0)
 """Expected distinguishing episodes in training (alpha x budget) of the evidence sweep."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
-_LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION, _NEW_BUILDING = 1, 2, 3, 4, 5
+_LAYOUT, _EVAL_LEVELS, _LEARNING, _EVALUATION = 1, 2, 3, 4
+_TRAINING_LEVELS, _PROBE_POOL, _RANDOM_PROBES, _NEW_BUILDING = 5, 6, 7, 8
 
 
 def derive_seed(master: int, purpose: int, *keys: int) -> int:
@@ -435,6 +439,152 @@ def renovation_sweep(config: ExperimentConfig, controls: list, walls=RENOVATION_
     return rows
 
 
+# --- what helps: acting on goal uncertainty, and probes ----------------------------------------------------------
+
+ASK_ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02)
+"""Fractions of distinguishing levels at which the uncertain agent's ask rate is measured."""
+CONFIDENT_PRIOR = 100.0
+"""The prior precision of the failure mode: a prior so strong that the posterior is confident, and wrong."""
+PROBE_POOL = 300
+"""Candidate probe levels (held-out ``diverse`` levels: every colour drawn independently)."""
+RANDOM_ORDERS = 9
+"""Random probe orders per training seed (their median is that seed's random-probe count)."""
+
+
+def training_levels(config: ExperimentConfig, spec: AgentSpec, seed_index: int, n: int | None = None) -> Episodes:
+    """Episode configurations of ``spec``'s training distribution (the training half), as many as its training
+    budget: what the uncertain agent remembers of where it trained (the same distribution and budget, not the same
+    episodes)."""
+    dist = config.distribution(spec.training, alpha=spec.alpha)
+    rng = np.random.default_rng(derive_seed(config.seed, _TRAINING_LEVELS, seed_index))
+    return dist.sample(n or config.learner.episodes, rng, split="train")
+
+
+def uncertain_agent(spec: AgentSpec, config: ExperimentConfig, seed_index: int, agent=None,
+                    uncertain: UncertainConfig | None = None) -> UncertainAgent:
+    """The uncertain agent over training seed ``seed_index`` of ``spec`` (``agent``: that learned agent if already
+    trained)."""
+    agent = agent if agent is not None else train_agent(spec, config, seed_index).agent
+    return UncertainAgent(agent, training_levels(config, spec, seed_index), uncertain or UncertainConfig())
+
+
+def _ci(values) -> dict:
+    mean, lo, hi = mean_ci(values)
+    return {"mean": round(mean, 4), "ci95": [round(lo, 4), round(hi, 4)], "per_seed": [round(float(v), 4)
+                                                                                        for v in values]}
+
+
+def asking(config: ExperimentConfig, proxies: list, tables: dict | None = None) -> dict:
+    """The uncertain agent over each proxy learner (training seed k), asks answered truthfully, on held-out train
+    and deploy levels. Per quantity ``{"mean", "ci95", "per_seed"}``: ask rates (= asks per episode; at most one per
+    episode), the ask rate on the deploy levels where that proxy learner misgeneralizes (does not reach the exit),
+    exit rates with asks answered, and the proxy learner's own deploy exit rate."""
+    tables = tables or {d: evaluation_levels(config, d) for d in ("train", "deploy")}
+    spec, rows = agent_specs()["proxy_learner"], []
+    for k, proxy in enumerate(proxies):
+        uncertain = uncertain_agent(spec, config, k, proxy)
+        seed = derive_seed(config.seed, _EVALUATION, k)
+        train, deploy = (play_asking(uncertain, tables[d], seed=seed) for d in ("train", "deploy"))
+        misgeneralizes = rollout(proxy, tables["deploy"], seed=seed).outcome != "exit"
+        where = deploy.ask_rate_where(misgeneralizes)
+        rows.append({"train_ask": train.ask_rate, "deploy_ask": deploy.ask_rate,
+                     "ask_where_proxy_misgeneralizes": float("nan") if where is None else where,
+                     "train_exit_with_asks": train.rates()["exit"], "deploy_exit_with_asks": deploy.rates()["exit"],
+                     "proxy_deploy_exit": 1.0 - float(misgeneralizes.mean()),
+                     "effective_samples": uncertain.effective_samples})
+    out = {key: _ci([r[key] for r in rows]) for key in rows[0] if key != "effective_samples"}
+    out["effective_samples_min"] = round(min(r["effective_samples"] for r in rows), 1)
+    return out
+
+
+def ask_rate_vs_alpha(config: ExperimentConfig, alphas: tuple[float, ...] = ASK_ALPHAS,
+                      deploy: MazeTables | None = None) -> list[dict]:
+    """The uncertain agent over proxy learners trained with a fraction alpha of distinguishing levels: its ask rate
+    and exit rate (asks answered) on held-out deploy levels, per alpha."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    spec, rows = agent_specs()["proxy_learner"], []
+    for alpha in alphas:
+        a_spec = replace(spec, training="mixture", alpha=float(alpha))
+        played = [play_asking(uncertain_agent(a_spec, config, k), deploy, seed=derive_seed(config.seed, _EVALUATION, k))
+                  for k in range(config.n_seeds)]
+        rows.append({"alpha": float(alpha), "deploy_ask": _ci([p.ask_rate for p in played]),
+                     "deploy_exit_with_asks": _ci([p.rates()["exit"] for p in played])})
+    return rows
+
+
+def confident_prior(config: ExperimentConfig, prior_precision: float = CONFIDENT_PRIOR,
+                    deploy: MazeTables | None = None) -> dict:
+    """The failure mode: the uncertain agent over proxy learners with a strong prior (``prior_precision``), on
+    held-out deploy levels (asks answered)."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    strong = replace(config, learner=replace(config.learner, prior_precision=float(prior_precision)))
+    spec = agent_specs()["proxy_learner"]
+    played = [play_asking(uncertain_agent(spec, strong, k), deploy, seed=derive_seed(config.seed, _EVALUATION, k))
+              for k in range(config.n_seeds)]
+    return {"prior_precision": float(prior_precision), "deploy_ask": _ci([p.ask_rate for p in played]),
+            "deploy_exit_with_asks": _ci([p.rates()["exit"] for p in played])}
+
+
+def probe_pool(config: ExperimentConfig, seed_index: int) -> Episodes:
+    """``PROBE_POOL`` held-out ``diverse`` configurations: the candidate probes of training seed ``seed_index``
+    (``.level(i)`` draws one)."""
+    rng = np.random.default_rng(derive_seed(config.seed, _PROBE_POOL, seed_index))
+    return config.distribution("diverse").sample(PROBE_POOL, rng, split="held_out")
+
+
+def probe_counts(config: ExperimentConfig, proxies: list, deploy: MazeTables | None = None) -> dict:
+    """Answered probes needed until the uncertain agent's posterior P(exit best) on deploy levels is >= 0.95:
+    chosen (the most informative level) and random (per seed, the median of ``RANDOM_ORDERS`` random orders), from
+    the same pool. Seeds' counts, their medians, the ratio of the medians, and every run's P(exit best) curve."""
+    deploy = deploy if deploy is not None else evaluation_levels(config, "deploy")
+    spec = agent_specs()["proxy_learner"]
+    chosen, randomly, curves = [], [], {"chosen": [], "random": []}
+    for k, proxy in enumerate(proxies):
+        uncertain, pool = uncertain_agent(spec, config, k, proxy), probe_pool(config, k)
+        evidence = probe_evidence(uncertain, pool, deploy)
+        run = probes_to_identify(uncertain, pool, deploy, chosen=True, evidence=evidence)
+        runs = [probes_to_identify(uncertain, pool, deploy, chosen=False, evidence=evidence,
+                                   seed=derive_seed(config.seed, _RANDOM_PROBES, k, j)) for j in range(RANDOM_ORDERS)]
+        chosen.append(run["probes"])
+        randomly.append(_median([r["probes"] for r in runs]))
+        curves["chosen"].append(run["p_exit_best"])
+        curves["random"].extend(r["p_exit_best"] for r in runs)
+    c, r = _median(chosen), _median(randomly)
+    return {"chosen": {"median": c, "per_seed": chosen}, "random": {"median": r, "per_seed": randomly},
+            "ratio_random_to_chosen": round(r / c, 3) if c and r else None,
+            "pool": f"{PROBE_POOL} held-out diverse levels; random: per seed the median of {RANDOM_ORDERS} orders",
+            "curves": curves}
+
+
+def what_helps(config: ExperimentConfig, proxies: list | None = None, say=lambda m: None,
+               alphas: tuple[float, ...] = ASK_ALPHAS) -> dict:
+    """Lesson 5's measurements over ``n_seeds`` training seeds of the proxy learner (``proxies``: already trained):
+    :func:`asking`, :func:`ask_rate_vs_alpha`, :func:`confident_prior` and :func:`probe_counts` (without the
+    per-run curves)."""
+    tables = {d: evaluation_levels(config, d) for d in ("train", "deploy")}
+    spec = agent_specs()["proxy_learner"]
+    proxies = proxies or [train_agent(spec, config, k).agent for k in range(config.n_seeds)]
+    say("what helps: the uncertain agent")
+    report = {"asking": asking(config, proxies, tables)}
+    say("what helps: ask rate vs alpha")
+    report["ask_rate_vs_alpha"] = ask_rate_vs_alpha(config, alphas, tables["deploy"])
+    say("what helps: a confident prior")
+    report["confident_prior"] = confident_prior(config, deploy=tables["deploy"])
+    say("what helps: probes")
+    probes = probe_counts(config, proxies, tables["deploy"])
+    probes.pop("curves")
+    report["probes"] = probes
+    report["uncertain_config"] = asdict(UncertainConfig())
+    return report
+
+
+def _median(values):
+    """Median of probe counts; a seed that never identified the goal counts as infinitely many (None if most)."""
+    x = np.array([np.inf if v is None else v for v in values], float)
+    m = float(np.median(x))
+    return None if not np.isfinite(m) else m
+
+
 # --- everything -------------------------------------------------------------------------------------------------
 
 
@@ -485,6 +635,7 @@ def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dic
     report["two_by_two"] = two_by_two(config, trained["proxy_learner"], trained["control"], eval_tables["deploy"])
     say("renovation sweep")
     report["renovation_sweep"] = renovation_sweep(config, trained["control"])
+    report["what_helps"] = what_helps(config, trained["proxy_learner"], say)
     report["total_seconds"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -564,6 +715,7 @@ def format_report(report: dict) -> str:
     lines += ["", "Renovation sweep: the control in buildings with more walls moved (its goal weights never change)"]
     for row in report["renovation_sweep"]:
         lines.append(_cell_line(f"control, {row['walls_moved']} walls", row))
+    lines += format_what_helps(report["what_helps"]) if "what_helps" in report else []
     lines.append(f"total time: {report['total_seconds']} s")
     return "\n".join(lines)
 
@@ -577,3 +729,24 @@ def _cell_line(name: str, cell: dict) -> str:
             f"{f(shares['other_apple']):>6}{cell['undetermined_share']:>7.2f}{cell['margins']['success']:>+12.2f}"
             f"{'-' if cell['margins']['goal'] is None else format(cell['margins']['goal'], '+.2f'):>12}"
             f"{'' if agree is None else f(agree):>14}")
+
+
+def format_what_helps(helps: dict) -> list[str]:
+    """Lesson 5's measurements as text lines (means over seeds, [95% CI])."""
+    a = helps["asking"]
+    cell = lambda d: f"{d['mean']:.3f} [{d['ci95'][0]:.2f},{d['ci95'][1]:.2f}]"  # noqa: E731
+    lines = ["", "What helps: the uncertain agent (the proxy learner's map and goal posterior; asks answered "
+             "truthfully)",
+             f"  asks per episode on held-out train {cell(a['train_ask'])}, on deploy {cell(a['deploy_ask'])}; "
+             f"where the proxy misgeneralizes {cell(a['ask_where_proxy_misgeneralizes'])}",
+             f"  exit rate with asks answered: train {cell(a['train_exit_with_asks'])}, deploy "
+             f"{cell(a['deploy_exit_with_asks'])} (the proxy alone: {cell(a['proxy_deploy_exit'])})",
+             "  ask rate on deploy vs alpha: " + ", ".join(f"{r['alpha']:g} -> {r['deploy_ask']['mean']:.2f}"
+                                                          for r in helps["ask_rate_vs_alpha"])]
+    c = helps["confident_prior"]
+    lines.append(f"  a confident prior (precision {c['prior_precision']:g}): asks {cell(c['deploy_ask'])}, exit "
+                 f"{cell(c['deploy_exit_with_asks'])}")
+    p = helps["probes"]
+    lines.append(f"  probes to P(exit best) >= 0.95 ({p['pool']}): chosen median {p['chosen']['median']} "
+                 f"{p['chosen']['per_seed']}, random median {p['random']['median']} {p['random']['per_seed']}")
+    return lines

@@ -3,7 +3,8 @@
 * :mod:`gmg_teach.plots.maze`: levels, paths, the value map and the policy field an agent learned, decision tiles,
   P(exit | decision tile), goal weights, learning curves and outcome bars;
 * :mod:`gmg_teach.plots.results`: the experiment's results (the 2x2 table, the alpha and salience sweeps, the
-  posterior over goal weights).
+  posterior over goal weights);
+* :mod:`gmg_teach.plots.helps`: Lesson 5 (evidence against the prior, the uncertain agent's asks, probes).
 
 Every function takes an optional ``ax``, returns it, and never calls ``plt.show()``. The colour-blindness check of
 the palette lives with the palette (``gmg_teach.world.palette``).
@@ -20,4 +21,7 @@ except ModuleNotFoundError as missing:
         raise
     _results_all = []
 
-__all__ = [*_maze_all, *_results_all]
+from .helps import *  # noqa: F401,F403,E402
+from .helps import __all__ as _helps_all  # noqa: E402
+
+__all__ = [*_maze_all, *_results_all, *_helps_all]
