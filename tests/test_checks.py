@@ -203,10 +203,13 @@ def loglik_ignores_beta(q, tiles, actions, beta):
     return float((scores[np.arange(len(pairs)), pairs[:, 1]] - np.logaddexp.reduce(scores, axis=1)).sum())
 
 
+OUTCOMES = ("exit", "green_apple", "other_apple")
+
+
 def _measurements(reached_revealed, path_efficiency, revealed_share, determined):
     at_goal, shown = np.asarray(reached_revealed, bool), np.asarray(determined, bool)
     eff = np.asarray(path_efficiency, float)[at_goal]
-    shares = ({o: float(np.mean(np.asarray(revealed_share[o], float)[shown])) for o in ("exit", "green_apple", "other_apple")}
+    shares = ({o: float(np.mean(np.asarray(revealed_share[o], float)[shown])) for o in OUTCOMES}
               if shown.any() else None)
     return float(at_goal.mean()), float(np.median(eff)) if eff.size else None, shares
 
@@ -243,7 +246,7 @@ def cell_nan_for_nothing(reached_revealed, path_efficiency, revealed_share, dete
     return classify(success, float("nan") if median is None else median, shares)
 
 
-def cell_success_anything(reached_revealed, path_efficiency, revealed_share, determined):  # any object, not the revealed
+def cell_success_anything(reached_revealed, path_efficiency, revealed_share, determined):  # any object, not its goal
     from gmg_teach.measure.generalization import classify
     _, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
     return classify(float(np.isfinite(np.asarray(path_efficiency, float)).mean()), median, shares)
@@ -252,10 +255,10 @@ def cell_success_anything(reached_revealed, path_efficiency, revealed_share, det
 def cell_every_episode_votes(reached_revealed, path_efficiency, revealed_share, determined):  # undetermined included
     from gmg_teach.measure.generalization import classify
     success, median, _ = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
-    return classify(success, median, {o: float(np.mean(revealed_share[o])) for o in ("exit", "green_apple", "other_apple")})
+    return classify(success, median, {o: float(np.mean(revealed_share[o])) for o in OUTCOMES})
 
 
-def cell_old_signature(reached_revealed, path_efficiency, revealed_share):  # the definition before undetermined episodes
+def cell_old_signature(reached_revealed, path_efficiency, revealed_share):  # the definition before "undetermined"
     return cell_every_episode_votes(reached_revealed, path_efficiency, revealed_share, None)
 
 
@@ -480,7 +483,8 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
         "restates the thresholds": cell_restates_thresholds, "mean efficiency": cell_mean_efficiency,
         "votes instead of mean shares": cell_votes, "NaN instead of None": cell_nan_for_nothing,
         "success = reached anything": cell_success_anything,
-        "undetermined episodes vote": cell_every_episode_votes, "the old three-argument definition": cell_old_signature}),
+        "undetermined episodes vote": cell_every_episode_votes,
+        "the old three-argument definition": cell_old_signature}),
     ("02_capabilities_vs_goals", "test_predict_renovated_cell"): Exercise("predicted_renovated_cell", {
         "not a cell name": "capabilities fail", "a number": 3}, value=True),
     ("02_capabilities_vs_goals", "test_noisy_rates"): Exercise("noisy_rates", {
