@@ -431,11 +431,13 @@ def format_report(report: dict) -> str:
     for row in report["salience_sweep"]:
         lines.append(f"{row['colour_salience']:>8g}{row['exit']:>10.3f}{row['green_apple']:>14.3f}"
                      f"{row['weights']['exit']:>9.2f}{row['weights']['green']:>9.2f}")
-    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it). success: share of all episodes that "
-              "reached their revealed goal; eff.: median steps over shortest path, over those episodes only; shares: "
-              "revealed-goal posterior over the episodes whose goal is determined; undet.: episodes whose moves did "
-              "not determine a goal (left out of the goal verdict); margins: success - "
-              f"{CAPABLE_SUCCESS:g} and exit share - the largest other share (positive: generalizes)"]
+    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it)",
+              "  success: share of all episodes that reached their revealed goal; eff.: median steps over shortest "
+              "path, over those episodes only;",
+              "  exit/green/other: revealed-goal posterior over the episodes whose goal is determined; undet.: share of "
+              "episodes that showed no goal",
+              f"  (left out of the goal verdict); margins: success - {CAPABLE_SUCCESS:g}, and exit share - the largest "
+              "other share (positive: generalizes)"]
     lines += [f"  {'agent, shift':<26}{'cell':<34}{'success':>8}{'eff.':>6}{'exit':>6}{'green':>6}{'other':>6}"
               f"{'undet.':>7}{'margin cap.':>12}{'margin goal':>12}{'weights agree':>14}"]
     for name, cell in report["two_by_two"].items():
