@@ -398,10 +398,14 @@ def two_by_two(config: ExperimentConfig, proxies: list, controls: list, deploy: 
         for shift, (words, tables) in shifts.items():
             cells[f"{agent_name}, {shift}"] = {
                 "agent": agent_name, "shift": shift, "shift_description": words,
-                **measure_agents(agents, tables, [derive_seed(config.seed, _EVALUATION, k) for k in range(len(agents))]),
+                **measure_agents(agents, tables, _evaluation_seeds(config, len(agents))),
                 **({"planner_exit_rate": planner, "renovation": renovation} if shift == "renovated" else {}),
             }
     return cells
+
+
+def _evaluation_seeds(config: ExperimentConfig, n: int) -> list[int]:
+    return [derive_seed(config.seed, _EVALUATION, k) for k in range(n)]
 
 
 def measure_agents(agents: list, tables: MazeTables, seeds: list[int]) -> dict:
@@ -432,7 +436,7 @@ def renovation_sweep(config: ExperimentConfig, controls: list, walls=RENOVATION_
     rows = []
     for moved in walls:
         tables = evaluation_levels(config, "deploy", renovation=int(moved))
-        m = measure_agents(controls, tables, [derive_seed(config.seed, _EVALUATION, k) for k in range(len(controls))])
+        m = measure_agents(controls, tables, _evaluation_seeds(config, len(controls)))
         rows.append({"walls_moved": int(moved), **{k: m[k] for k in (
             "cell", "revealed_goal_share", "undetermined_share", "success_at_revealed_goal", "path_efficiency_median",
             "margins")}})
@@ -703,11 +707,13 @@ def format_report(report: dict) -> str:
         for name, ev in report["new_building"].items():
             lines.append(f"  {name:<16} reached nothing {ev['none']:.3f}, exit {ev['exit']:.3f}, "
                          f"green apple {ev['green_apple']:.3f}")
-    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it). success: share of all episodes that "
-              "reached their revealed goal; eff.: median steps over shortest path, over those episodes only; shares: "
-              "revealed-goal posterior over the episodes whose goal is determined; undet.: episodes whose moves did not "
-              "determine a goal (left out of the goal verdict); margins: success - "
-              f"{CAPABLE_SUCCESS:g} and exit share - the largest other share (positive: generalizes)"]
+    lines += ["", "The 2x2 table (behaviour, with the learned weights beside it)",
+              "  success: share of all episodes that reached their revealed goal; eff.: median steps over shortest "
+              "path, over those episodes only;",
+              "  exit/green/other: revealed-goal posterior over the episodes whose goal is determined; undet.: share of "
+              "episodes that showed no goal",
+              f"  (left out of the goal verdict); margins: success - {CAPABLE_SUCCESS:g}, and exit share - the largest "
+              "other share (positive: generalizes)"]
     lines += [f"  {'agent, shift':<26}{'cell':<34}{'success':>8}{'eff.':>6}{'exit':>6}{'green':>6}{'other':>6}"
               f"{'undet.':>7}{'margin cap.':>12}{'margin goal':>12}{'weights agree':>14}"]
     for name, cell in report["two_by_two"].items():

@@ -203,55 +203,92 @@ def loglik_ignores_beta(q, tiles, actions, beta):
     return float((scores[np.arange(len(pairs)), pairs[:, 1]] - np.logaddexp.reduce(scores, axis=1)).sum())
 
 
-def _measurements(reached_revealed, path_efficiency, revealed_share):
-    at_goal = np.asarray(reached_revealed, bool)
+OUTCOMES = ("exit", "green_apple", "other_apple")
+
+
+def _measurements(reached_revealed, path_efficiency, revealed_share, determined):
+    at_goal, shown = np.asarray(reached_revealed, bool), np.asarray(determined, bool)
     eff = np.asarray(path_efficiency, float)[at_goal]
-    return (float(at_goal.mean()), float(np.median(eff)) if eff.size else None,
-            {o: float(np.mean(revealed_share[o])) for o in ("exit", "green_apple", "other_apple")})
+    shares = ({o: float(np.mean(np.asarray(revealed_share[o], float)[shown])) for o in OUTCOMES}
+              if shown.any() else None)
+    return float(at_goal.mean()), float(np.median(eff)) if eff.size else None, shares
 
 
-def cell_restates_thresholds(reached_revealed, path_efficiency, revealed_share):
-    from gmg_teach.measure.generalization import CELL_NAMES
-    success, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+def cell_restates_thresholds(reached_revealed, path_efficiency, revealed_share, determined):
+    from gmg_teach.measure.generalization import CELL_NAMES, GOAL_UNDETERMINED
+    success, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
+    if shares is None:
+        return GOAL_UNDETERMINED
     capable = median is not None and success >= 0.8 and median <= 1.5
     goal = all(shares["exit"] > v for k, v in shares.items() if k != "exit")
     return CELL_NAMES[(capable, goal)]
 
 
-def cell_mean_efficiency(reached_revealed, path_efficiency, revealed_share):
+def cell_mean_efficiency(reached_revealed, path_efficiency, revealed_share, determined):
     from gmg_teach.measure.generalization import classify
-    success, _, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    success, _, shares = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
     eff = np.asarray(path_efficiency, float)[np.asarray(reached_revealed, bool)]
     return classify(success, float(eff.mean()) if eff.size else None, shares)
 
 
-def cell_votes(reached_revealed, path_efficiency, revealed_share):  # counts each episode's favourite, not the mean
+def cell_votes(reached_revealed, path_efficiency, revealed_share, determined):  # each episode's favourite, not the mean
     from gmg_teach.measure.generalization import OUTCOME_NAMES, classify
-    success, median, _ = _measurements(reached_revealed, path_efficiency, revealed_share)
-    favourite = np.argmax(np.stack([revealed_share[o] for o in OUTCOME_NAMES], axis=1), axis=1)
-    return classify(success, median, {o: float(np.mean(favourite == i)) for i, o in enumerate(OUTCOME_NAMES)})
+    success, median, _ = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
+    shown = np.asarray(determined, bool)
+    favourite = np.argmax(np.stack([revealed_share[o] for o in OUTCOME_NAMES], axis=1), axis=1)[shown]
+    return classify(success, median, {o: float(np.mean(favourite == i)) for i, o in enumerate(OUTCOME_NAMES)}
+                    if shown.any() else None)
 
 
-def cell_nan_for_nothing(reached_revealed, path_efficiency, revealed_share):  # NaN where None is meant
+def cell_nan_for_nothing(reached_revealed, path_efficiency, revealed_share, determined):  # NaN where None is meant
     from gmg_teach.measure.generalization import classify
-    success, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    success, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
     return classify(success, float("nan") if median is None else median, shares)
 
 
-def cell_success_anything(reached_revealed, path_efficiency, revealed_share):  # reached any object, not the revealed
+def cell_success_anything(reached_revealed, path_efficiency, revealed_share, determined):  # any object, not its goal
     from gmg_teach.measure.generalization import classify
-    _, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share)
+    _, median, shares = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
     return classify(float(np.isfinite(np.asarray(path_efficiency, float)).mean()), median, shares)
 
 
+def cell_every_episode_votes(reached_revealed, path_efficiency, revealed_share, determined):  # undetermined included
+    from gmg_teach.measure.generalization import classify
+    success, median, _ = _measurements(reached_revealed, path_efficiency, revealed_share, determined)
+    return classify(success, median, {o: float(np.mean(revealed_share[o])) for o in OUTCOMES})
+
+
+def cell_old_signature(reached_revealed, path_efficiency, revealed_share):  # the definition before "undetermined"
+    return cell_every_episode_votes(reached_revealed, path_efficiency, revealed_share, None)
+
+
 class _Shaky:
-    def __init__(self, agent, epsilon, draw=None):
-        self.agent, self.epsilon, self.draw = agent, epsilon, draw
+    def __init__(self, agent, epsilon, draw=None, turns=(1, 3)):
+        self.agent, self.epsilon, self.draw, self.turns = agent, epsilon, draw, turns
 
     def act(self, agent_tile, objects, rng, epsilon=0.0, level=None):
         rng = self.draw or rng
         moves = np.asarray(self.agent.act(agent_tile, objects, rng))
-        return np.where(rng.random(len(moves)) < self.epsilon, rng.integers(4, size=len(moves)), moves)
+        turn = np.where(rng.random(len(moves)) < 0.5, *self.turns)
+        return np.where(rng.random(len(moves)) < self.epsilon, (moves + turn) % 4, moves)
+
+
+class _OwnExploration:  # the agent's own epsilon-greedy: a uniformly random move, not a slip of the chosen one
+    def __init__(self, agent, epsilon):
+        self.agent, self.epsilon = agent, epsilon
+
+    def act(self, agent_tile, objects, rng, epsilon=0.0, level=None):
+        return self.agent.act(agent_tile, objects, rng, self.epsilon)
+
+
+def noisy_own_exploration(agent, tables, epsilon, seed):
+    from gmg_teach import rollout
+    return _results(rollout(_OwnExploration(agent, epsilon), tables, seed=seed))
+
+
+def noisy_half_turn(agent, tables, epsilon, seed):  # turns back instead of sideways
+    from gmg_teach import rollout
+    return _results(rollout(_Shaky(agent, epsilon, turns=(2, 2)), tables, seed=seed))
 
 
 def _results(played):
@@ -465,13 +502,16 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
     ("02_capabilities_vs_goals", "test_classify_cell"): Exercise("classify_cell", {
         "restates the thresholds": cell_restates_thresholds, "mean efficiency": cell_mean_efficiency,
         "votes instead of mean shares": cell_votes, "NaN instead of None": cell_nan_for_nothing,
-        "success = reached anything": cell_success_anything}),
+        "success = reached anything": cell_success_anything,
+        "undetermined episodes vote": cell_every_episode_votes,
+        "the old three-argument definition": cell_old_signature}),
     ("02_capabilities_vs_goals", "test_predict_renovated_cell"): Exercise("predicted_renovated_cell", {
         "not a cell name": "capabilities fail", "a number": 3}, value=True),
     ("02_capabilities_vs_goals", "test_noisy_rates"): Exercise("noisy_rates", {
         "seed 0 always": noisy_fixed_seed, "a fresh generator": noisy_fresh_generator,
         "epsilon the wrong way round": noisy_inverted_epsilon, "no noise at all": noisy_no_noise,
-        "rates without mean steps": noisy_rates_only},
+        "rates without mean steps": noisy_rates_only, "the agent's own exploration": noisy_own_exploration,
+        "a half turn, not a quarter": noisy_half_turn},
         ignored_seed=("seed 0 always", "a fresh generator")),
     ("03_unidentifiability", "test_goal_posterior"): Exercise("goal_posterior", {
         "ignores the prior": posterior_ignores_prior, "exp without subtracting the max": posterior_naive_exp,

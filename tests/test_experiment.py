@@ -92,6 +92,17 @@ def test_two_by_two_fills_every_cell_from_natural_shifts(report):
     for cell in cells.values():
         assert set(cell["weights"]) == {"exit", "apple", "green", "orange", "yellow", "blue"}
         assert 0 <= cell["weights_agree_with_behaviour"] <= 1
+    # Each verdict's margin is reported, and has the verdict's sign.
+    for cell in cells.values():
+        assert (cell["margins"]["goal"] > 0) == (cell["cell"] in (gen.BOTH_GENERALIZE, gen.CAPABILITY_FAILURE))
+        assert 0 <= cell["undetermined_share"] <= 1
+
+
+def test_the_lost_control_is_never_read_as_misgeneralizing(report):
+    # Its goal weights never change; however many walls move, its goal verdict is never "does not generalize".
+    for row in report["renovation_sweep"]:
+        assert row["cell"] in (gen.BOTH_GENERALIZE, gen.CAPABILITY_FAILURE, gen.GOAL_UNDETERMINED), row
+    assert [r["walls_moved"] for r in report["renovation_sweep"]][-1] == 32
 
 
 def _check_schema(report):
@@ -110,7 +121,8 @@ def _check_schema(report):
     for row in report["alpha_sweep"]:
         assert {"alpha", "exit", "green_apple"} <= set(row)
     for cell in report["two_by_two"].values():
-        assert {"shift", "shift_description", "cell", "rates", "revealed_goal_share"} <= set(cell)
+        assert {"shift", "shift_description", "cell", "rates", "revealed_goal_share", "undetermined_share",
+                "margins"} <= set(cell)
 
 
 def test_demo_json_output_matches_documented_fields():

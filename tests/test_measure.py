@@ -77,6 +77,25 @@ def test_revealed_goal_ties_when_the_paths_have_not_split():
     assert revealed.label[0] == "undetermined" and not revealed.determined[0]
 
 
+def test_an_uninformative_episode_favours_no_outcome_class():
+    # One step right, onto a junction two steps from the exit (up) and from two green apples (down, right): the move
+    # fits the three equally (the orange apple behind the start it does not).
+    art = """
+    ###########
+    #####B#####
+    #####.#####
+    #o..A..g###
+    #####.#####
+    #####g#####
+    ###########
+    """
+    played = _play([RIGHT], art)
+    revealed = revealed_goals(played)
+    exit_, green, other = (revealed.share(o)[0] for o in ("exit", "green_apple", "other_apple"))
+    assert exit_ == pytest.approx(green)  # per object, two green apples would take 2/3 of the credit
+    assert revealed.label[0] == "undetermined" and not revealed.reached_revealed()[0]
+
+
 def test_each_distinct_decision_counts_once():
     stuck = _play([UP] * 50)
     episode, tile, action = decisions(stuck)

@@ -91,7 +91,8 @@ def test_two_by_two_places_each_cell_by_its_measurement_and_draws_its_numbers():
         assert "weight" in weights.get_ylabel() and "share" in ax.get_ylabel()
         assert f"{cell['weights_agree_with_behaviour']:.0%}" in ax.get_xlabel()
         # Both capability thresholds are written on the figure, read from measure/generalization.py.
-        assert f"at most {CAPABLE_EFFICIENCY:g}" in ax.get_xlabel() and "reached\ntheir revealed goal" in ax.get_xlabel()
+        assert f"at most {CAPABLE_EFFICIENCY:g}" in ax.get_xlabel()
+        assert "reached\ntheir revealed goal" in ax.get_xlabel()
         assert _line(ax, "success threshold").get_ydata()[0] == CAPABLE_SUCCESS
         assert any(f"{CAPABLE_SUCCESS:g} needed" in t.get_text() for t in ax.get_xticklabels())
     footnote = axes[0, 0].figure._supxlabel.get_text()

@@ -12,8 +12,7 @@ from gmg_teach.agents.learner import LearnedAgent
 from gmg_teach.agents.navigation import NavigationValues
 from gmg_teach.experiments import ExperimentConfig, agent_specs, evaluation_levels, train_agent
 from gmg_teach.measure import generalization as gen
-from gmg_teach.measure.revealed import (OUTCOME_NAMES, UNDETERMINED, class_log_likelihoods, object_outcomes,
-                                        revealed_goals)
+from gmg_teach.measure.revealed import UNDETERMINED, class_log_likelihoods, object_outcomes, revealed_goals
 from gmg_teach.world.levels import N_ACTIONS
 from gmg_teach.world.tables import next_state_table
 
@@ -38,25 +37,6 @@ def _full_map(walls) -> NavigationValues:
     return nav
 
 
-def test_an_uninformative_episode_favours_no_outcome_class():
-    # One step right, onto a junction two steps from the exit (up) and from two green apples (down, right): the move
-    # fits the three equally (the orange apple behind the start it does not).
-    art = """
-    ###########
-    #####B#####
-    #####.#####
-    #o..A..g###
-    #####.#####
-    #####g#####
-    ###########
-    """
-    played = rollout(_Scripted([1]), compile_levels(parse_level(art)), max_steps=1)
-    revealed = revealed_goals(played)
-    exit_, green, other = (revealed.share(o)[0] for o in OUTCOME_NAMES)
-    assert exit_ == pytest.approx(green)  # per object, two green apples would take 2/3 of the credit
-    assert revealed.label[0] == UNDETERMINED and not revealed.reached_revealed()[0]
-
-
 def test_the_prior_is_uniform_over_the_classes_present_in_every_deploy_level():
     tables = evaluation_levels(ExperimentConfig(eval_episodes=300), "deploy")
     outcome = object_outcomes(tables)
@@ -70,16 +50,6 @@ def test_the_prior_is_uniform_over_the_classes_present_in_every_deploy_level():
         assert row[here] == pytest.approx(np.full(here.sum(), 1 / here.sum()))
     exit_, green = posterior[:, 0].mean(), posterior[:, 1].mean()
     assert exit_ == pytest.approx(green)
-
-
-class _Scripted:
-    def __init__(self, actions):
-        self.actions, self.t = list(actions), 0
-
-    def act(self, agent_tile, objects, rng, epsilon=0.0, level=None):
-        a = self.actions[min(self.t, len(self.actions) - 1)]
-        self.t += 1
-        return np.full(len(agent_tile), a)
 
 
 @pytest.fixture(scope="module")
