@@ -499,6 +499,8 @@ def format_report(report: dict) -> str:
                          f"{agent['train_seconds'] if d == 'train' else '':>9}")
         w = agent["weights"]
         lines.append(f"{'':<16}goal weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in w.items()))
+    lines += ["An interval such as [1.00,1.00] means the outcome did not vary across training seeds (the prior sets every "
+              "seed's split of credit identically), not that it is certain."]
     lines += ["", "Learning curve (proxy learner, held-out train episodes): episodes -> exit rate, median efficiency"]
     for row in report["learning_curve"]:
         eff = "-" if row["path_efficiency_median"] is None else f"{row['path_efficiency_median']:.2f}"
