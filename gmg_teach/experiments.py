@@ -55,7 +55,7 @@ BUDGETS = (250, 1000, 4000)
 """Training budgets (episodes) of the evidence sweep."""
 PRIOR_PRECISIONS = (1.25, 5.0, 20.0)
 """Prior strengths (the goal model's ridge penalty) of the evidence sweep; 5 is the learner's default."""
-COUNTS = (1.25, 2.5, 5.0, 10.0, 20.0, 40.0)
+COUNTS = (1.25, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0)
 """Expected distinguishing episodes in training (alpha x budget) of the evidence sweep."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
