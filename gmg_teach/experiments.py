@@ -60,7 +60,7 @@ BUDGETS = (250, 1000, 4000)
 """Training budgets (episodes) of the evidence sweep."""
 PRIOR_PRECISIONS = (1.25, 5.0, 20.0)
 """Prior strengths (the goal model's ridge penalty) of the evidence sweep; 5 is the learner's default."""
-COUNTS = (1.25, 2.5, 5.0, 10.0, 20.0, 40.0)
+COUNTS = (1.25, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0)
 """Expected distinguishing episodes in training (alpha x budget) of the evidence sweep."""
 
 # Seed streams: one integer per purpose, so that no two purposes ever share random numbers.
@@ -669,6 +669,8 @@ def format_report(report: dict) -> str:
                          f"{agent['train_seconds'] if d == 'train' else '':>9}")
         w = agent["weights"]
         lines.append(f"{'':<16}goal weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in w.items()))
+    lines += ["An interval such as [1.00,1.00] means the outcome did not vary across training seeds (the prior sets every "
+              "seed's split of credit identically), not that it is certain."]
     lines += ["", "Learning curve (proxy learner, held-out train episodes): episodes -> exit rate, median efficiency"]
     for row in report["learning_curve"]:
         eff = "-" if row["path_efficiency_median"] is None else f"{row['path_efficiency_median']:.2f}"

@@ -67,7 +67,7 @@ def test_first_decision_tiles_are_the_episodes_the_exit_probability_counts():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 11])
 def test_alpha_is_a_count_not_a_fraction(seed):
-    config = ExperimentConfig(seed=seed, n_seeds=3, eval_episodes=300, counts=(2.5, 5.0, 10.0, 20.0, 40.0))
+    config = ExperimentConfig(seed=seed, n_seeds=3, eval_episodes=300, counts=(2.5, 5.0, 10.0, 20.0, 40.0, 80.0))
     rows = evidence_sweep(config, [(250, 5.0), (1000, 5.0), (1000, 20.0)])
     best = {(b["budget"], b["prior_precision"]): b for b in smallest_fixing(rows)}
     at_250, at_1000, strong = best[250, 5.0], best[1000, 5.0], best[1000, 20.0]

@@ -9,8 +9,7 @@ Lesson 3's analyses, each a plain function over the package's own objects:
 * :func:`weight_contrasts`: the kind contrast (exit minus apple) and colour contrast (green minus other colours),
   the part of the weights that decides behaviour.
 * :func:`distinguishing_observations`: how many objects the goal model saw where "exit" and "green" disagree;
-  :func:`touched_counts` counts them all by kind and colour, and :func:`refit_with_saliences` refits the same data
-  with other saliences (the inductive bias changed, the data not).
+  :func:`touched_counts` counts them all by kind and colour.
 * :func:`nearer_object_share`: how often an agent went to the nearer of the exit and the green apple (the goal of a
   learner whose tie is broken by nothing).
 * :func:`outcome_disagreement`: the levels on which two agents end on different kinds of object (detection before
@@ -124,17 +123,9 @@ def weight_contrasts(weights) -> dict[str, float]:
 
 
 def distinguishing_observations(goal: GoalModel) -> int:
-    """How many touched objects told "exit" and "green" apart: an exit sign that was not green, or a green apple.
-
-    Read from the goal model's sufficient statistics: ``gram[kind, colour]`` is the count of touched objects of that
-    kind and colour times both saliences.
-    """
-    goal = _check_goal(goal)
-    unit = goal.kind_salience * goal.colour_salience
-    colour = lambda c: len(Kind) + int(c)  # noqa: E731
-    not_green_exits = sum(goal.gram[Kind.EXIT, colour(c)] for c in Colour if c != Colour.GREEN)
-    green_apples = goal.gram[Kind.APPLE, colour(Colour.GREEN)]
-    return int(round((not_green_exits + green_apples) / unit))
+    """How many touched objects told "exit" and "green" apart: an exit sign that was not green, or a green apple."""
+    counts = touched_counts(goal)
+    return int(counts[Kind.EXIT].sum() - counts[Kind.EXIT, Colour.GREEN] + counts[Kind.APPLE, Colour.GREEN])
 
 
 def touched_counts(goal: GoalModel) -> np.ndarray:
@@ -143,22 +134,6 @@ def touched_counts(goal: GoalModel) -> np.ndarray:
     goal = _check_goal(goal)
     block = goal.gram[: len(Kind), len(Kind):]
     return np.rint(block / (goal.kind_salience * goal.colour_salience)).astype(int)
-
-
-def refit_with_saliences(goal: GoalModel, kind_salience: float, colour_salience: float) -> GoalModel:
-    """The same touched objects and rewards, fitted by a goal model with other saliences (same prior precision).
-
-    The sufficient statistics are rescaled, not re-recorded: ``gram[i, j] = s_i s_j n_ij`` and ``moment[i] = s_i
-    (sum of rewards of objects with feature i)``. With the data fixed, this shows what the inductive bias alone
-    changes (for example the direction of the posterior's ridge).
-    """
-    goal = _check_goal(goal)
-    new = GoalModel(kind_salience, colour_salience, goal.prior_precision)
-    ratio = new.scale / goal.scale
-    new.gram = goal.gram * np.outer(ratio, ratio)
-    new.moment = goal.moment * ratio
-    new.count = goal.count
-    return new
 
 
 # --- behaviour: the nearer object, and levels where two agents part ways --------------------------------------------

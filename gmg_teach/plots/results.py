@@ -23,8 +23,7 @@ from ..measure.identifiability import covariance_ellipse, weight_contrasts
 from ..world.palette import HEX, Colour
 
 __all__ = [
-    "OUTCOME_STYLE", "weights_axes", "plot_alpha_sweep", "plot_cell", "plot_evidence_sweep", "plot_goal_posterior",
-    "plot_harm_by_distance",
+    "OUTCOME_STYLE", "weights_axes", "plot_cell", "plot_evidence_sweep", "plot_goal_posterior", "plot_harm_by_distance",
     "plot_salience_sweep", "plot_steering", "plot_sweep_weights", "plot_two_by_two", "plot_weight_posterior",
 ]
 
@@ -228,29 +227,6 @@ def _spread(ax, xs, rows, outcome, label_seeds: bool):
         ax.scatter(seed_x, seed_y, s=14, marker=style["marker"], facecolor="none", edgecolor=style["colour"],
                    alpha=0.8, label=f"{style['words'].split(' (')[0]}, each training seed" if label_seeds else None,
                    gid=f"seeds {outcome}")
-
-
-def plot_alpha_sweep(rows: Sequence[Mapping], ax=None, outcomes: Sequence[str] = ("exit", "green_apple"),
-                     title: str | None = "Proxy learner trained with a few distinguishing levels"):
-    """Deploy outcome rates against alpha (``experiments.alpha_sweep`` rows): the mean over training seeds (line),
-    the 95% interval (band) and every seed (open markers).
-
-    The x axis is linear near 0 and logarithmic above the smallest positive alpha, with one tick per alpha swept,
-    labelled as fractions (0.01 = 1% of training levels), the unit the lessons' tables use.
-    """
-    rows = _check_rows(rows, ("alpha", *outcomes), "plot_alpha_sweep")
-    rows = sorted(rows, key=lambda r: r["alpha"])
-    ax = _get_ax(ax, (6.5, 4))
-    alphas = [float(r["alpha"]) for r in rows]
-    for outcome in outcomes:
-        _spread(ax, alphas, rows, outcome, label_seeds=True)
-    positive = [a for a in alphas if a > 0]
-    if positive:
-        ax.set_xscale("symlog", linthresh=min(positive), linscale=0.4)
-    ax.set_xticks(alphas, [f"{a:g}" for a in alphas])
-    ax.minorticks_off()
-    ax.set_xlabel(ALPHA_LABEL)
-    return _finish_share_axes(ax, title)
 
 
 SETTING_STYLES = (("black", "s", "-", "black, squares, solid"), (HEX[Colour.ORANGE], "^", "--", "orange, triangles, dashed"),
