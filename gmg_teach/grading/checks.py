@@ -257,8 +257,8 @@ def decode(data: Any, _depth: int = 0) -> Any:
         return not_plain(data["opaque"])
     if set(data) == {"array", "dtype", "shape"}:
         dtype, shape = np.dtype(str(data["dtype"])), data["shape"]
-        if dtype.kind not in "biufU" or dtype.itemsize > 4096 or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape) \
-                or math.prod(shape) > MAX_ITEMS:
+        if dtype.kind not in "biufU" or dtype.itemsize > 4096 or type(shape) is not list \
+                or not all(type(n) is int and n >= 0 for n in shape) or math.prod(shape) > MAX_ITEMS:
             raise ValueError("not encoded data: an array")
         return np.array(decode(data["array"], _depth + 1), dtype=dtype).reshape(shape)
     raise ValueError("not encoded data")
