@@ -134,7 +134,8 @@ def test_every_name_a_test_cell_calls_is_bound_by_the_instructor(name):
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} | {
                 a.arg for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
                 for a in [*n.args.args, *n.args.kwonlyargs]} | {
-                alias.asname or alias.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for alias in n.names}
+                alias.asname or alias.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                for alias in n.names}
             called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
             unbound = called - set(dir(builtins)) - imports - defined
             assert not unbound, (grade_id(cell), sorted(unbound))
@@ -260,14 +261,14 @@ def test_a_check_rebound_in_the_setup_cell_is_ignored(gradebooks):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Object of type")  # nbgrader's own SQLAlchemy session warnings
-def test_real_nbgrader_autogrades_a_real_assignment(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_real_nbgrader_autogrades_every_assignment(tmp_path, monkeypatch, name):
     pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -r requirements-instructor.txt)")
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
-    name = "03_unidentifiability"
     monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # alembic
     course = tmp_path / "course"
     expected = EXERCISES / f"{name}.expected.json"  # handed out with the exercise; the visible checks read it

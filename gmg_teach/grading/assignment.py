@@ -87,6 +87,7 @@ def load_assignment(solutions_dir: Path | str, name: str, exercises_dir: Path | 
     if not tests and not manual:
         raise BuildError(f"{path} has no graded cells (nbgrader 'grade': true)")
     _check_checks_are_protected(blocks, path)
+    _check_answers_are_not_shadowed(source, blocks, path)
     return Assignment(
         name, answers, answer_type, {grade_id(c): c.get("id") for c in released.cells if grade_id(c)}, blocks,
         tests, tested_answer, manual, {grade_id(c) for cells in blocks.values() for c in cells},
@@ -130,6 +131,37 @@ def _check_checks_are_protected(blocks, path) -> None:
                     raise BuildError(
                         f"{path}: test cell {grade_id(cell)!r} calls {node.func.id}, but no read-only cell imports "
                         "it; lock the cell that imports the checks (nbgrader 'locked': true)")
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _check_answers_are_not_shadowed(source, blocks, path) -> None:
+    """Refuse an assignment whose setup or test cells bind a name an answer defines: the tests would use the
+    instructor's object instead of asking the student's kernel for theirs."""
+    instructor = set()
+    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
+        instructor |= _top_level_names(_parse(cell.source))
+    for cell in source.cells:
+        if is_solution(cell) and cell.cell_type == "code":
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            clash = sorted(_top_level_names(tree) & instructor)
+            if clash:
+                raise BuildError(f"{path}: answer {grade_id(cell)!r} defines {', '.join(clash)}, which an instructor's "
+                                 "cell binds too; the tests would use the instructor's one. Rename one of them")
 
 
 def _parse(source: str) -> ast.Module:

@@ -17,6 +17,10 @@ to check::
   cases and get instant, specific feedback; the reference itself is never handed out.
 - ``hidden_check`` (only in hidden tests, inserted at grading time) compares with a reference defined in the hidden
   tests, on cases the visible ones do not reuse (``build-exercises`` refuses an assignment where they do).
+- Under ``gmg-teach grade`` both run in the grader's process, ``function`` being a stand-in for the student's
+  (``remote.StudentFunction``): the reference and the expected values never enter the student's kernel. ``calls``
+  (many calls in one request) and ``patched`` (a setting of the package moved for the call, in the process where
+  the function runs) work the same in a notebook and there.
 - Both print ``✓ q_update: 6/6 checks passed`` or fail with hints naming the input, the expected value and what
   came back (protocol: ``feedback.report``). Comparisons use ``compare.same``: the student's value is normalised to
   plain data first, the reference is on the left, so an object whose ``__eq__`` always says yes fails.
@@ -257,8 +261,8 @@ def decode(data: Any, _depth: int = 0) -> Any:
         return not_plain(data["opaque"])
     if set(data) == {"array", "dtype", "shape"}:
         dtype, shape = np.dtype(str(data["dtype"])), data["shape"]
-        if dtype.kind not in "biufU" or dtype.itemsize > 4096 or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape) \
-                or math.prod(shape) > MAX_ITEMS:
+        if dtype.kind not in "biufU" or dtype.itemsize > 4096 or type(shape) is not list \
+                or not all(type(n) is int and n >= 0 for n in shape) or math.prod(shape) > MAX_ITEMS:
             raise ValueError("not encoded data: an array")
         return np.array(decode(data["array"], _depth + 1), dtype=dtype).reshape(shape)
     raise ValueError("not encoded data")

