@@ -66,7 +66,7 @@ def plot_best_probabilities(best: Mapping[str, np.ndarray], confidence: float, a
                 weights=np.full(len(values), 1 / max(len(values), 1)),
                 label=f"{name} levels ({np.mean(values < confidence):.0%} below the line: it asks)")
     ax.axvline(confidence, color=GREY, linestyle="--", linewidth=1)
-    ax.text(confidence, 0.5, f"ask below\nconfidence {confidence:g} ", fontsize=LEGEND_FONTSIZE, va="center",
+    ax.text(confidence, 0.86, f"ask below\nconfidence {confidence:g} ", fontsize=LEGEND_FONTSIZE, va="center",
             ha="right", color="#555555", transform=ax.get_xaxis_transform())
     ax.set_xlabel("largest posterior probability that one object is the best here")
     ax.set_ylabel("share of levels")
