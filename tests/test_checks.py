@@ -467,6 +467,119 @@ def level_not_a_string():
     return ["#O.A.g#"]
 
 
+# --- Assignment 5 · what helps -------------------------------------------------------------------------------------
+def _values(w, kinds, colours):
+    w = np.asarray(w, float)
+    return w[:, np.asarray(kinds)] + w[:, 2 + np.asarray(colours)]
+
+
+def best_argmax_only(mean, cov, kinds, colours, samples, seed):  # ties go to the first object only
+    value = _values(np.random.default_rng(seed).multivariate_normal(mean, cov, size=samples), kinds, colours)
+    return np.bincount(value.argmax(axis=1), minlength=len(kinds)) / samples
+
+
+def best_ties_shared(mean, cov, kinds, colours, samples, seed):  # a tie splits the credit instead of all being best
+    value = _values(np.random.default_rng(seed).multivariate_normal(mean, cov, size=samples), kinds, colours)
+    best = value >= value.max(axis=1, keepdims=True) - 1e-12
+    return (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
+
+
+def best_counts(mean, cov, kinds, colours, samples, seed):  # counts, not shares
+    value = _values(np.random.default_rng(seed).multivariate_normal(mean, cov, size=samples), kinds, colours)
+    return (value >= value.max(axis=1, keepdims=True) - 1e-12).sum(axis=0)
+
+
+def best_kind_only(mean, cov, kinds, colours, samples, seed):  # forgets the colour weights
+    w = np.random.default_rng(seed).multivariate_normal(mean, cov, size=samples)
+    value = w[:, np.asarray(kinds)]
+    return (value >= value.max(axis=1, keepdims=True) - 1e-12).mean(axis=0)
+
+
+def best_seed_zero(mean, cov, kinds, colours, samples, seed):  # ignores the seed it is given
+    value = _values(np.random.default_rng(0).multivariate_normal(mean, cov, size=samples), kinds, colours)
+    return (value >= value.max(axis=1, keepdims=True) - 1e-12).mean(axis=0)
+
+
+def best_fresh_generator(mean, cov, kinds, colours, samples, seed):
+    value = _values(np.random.default_rng().multivariate_normal(mean, cov, size=samples), kinds, colours)
+    return (value >= value.max(axis=1, keepdims=True) - 1e-12).mean(axis=0)
+
+
+def best_posterior_mean_only(mean, cov, kinds, colours, samples, seed):  # no sampling: the point estimate decides
+    value = _values(np.asarray(mean, float)[None], kinds, colours)
+    return (value >= value.max(axis=1, keepdims=True) - 1e-12).mean(axis=0).astype(float)
+
+
+def _p_best(w, kinds, colours):
+    value = _values(w, kinds, colours)
+    return (value >= value.max(axis=1, keepdims=True) - 1e-12).mean(axis=0), value
+
+
+def ask_at_or_below(weight_samples, kinds, colours, confidence):  # asks when exactly at the confidence
+    p, value = _p_best(weight_samples, kinds, colours)
+    return -1 if p.max() <= confidence else int(np.argmax(value.mean(axis=0)))
+
+
+def ask_ties_shared(weight_samples, kinds, colours, confidence):  # identical apples split the credit: it asks
+    value = _values(weight_samples, kinds, colours)
+    best = value >= value.max(axis=1, keepdims=True) - 1e-12
+    p = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
+    return -1 if p.max() < confidence else int(np.argmax(value.mean(axis=0)))
+
+
+def ask_inverted(weight_samples, kinds, colours, confidence):
+    p, value = _p_best(weight_samples, kinds, colours)
+    return -1 if p.max() >= confidence else int(np.argmax(value.mean(axis=0)))
+
+
+def ask_never(weight_samples, kinds, colours, confidence):  # the learned agent: always acts on the mean
+    return int(np.argmax(_values(weight_samples, kinds, colours).mean(axis=0)))
+
+
+def ask_returns_bool(weight_samples, kinds, colours, confidence):
+    p, _ = _p_best(weight_samples, kinds, colours)
+    return bool(p.max() < confidence)
+
+
+def ask_min_not_max(weight_samples, kinds, colours, confidence):
+    p, value = _p_best(weight_samples, kinds, colours)
+    return -1 if p.min() < confidence else int(np.argmax(value.mean(axis=0)))
+
+
+def probe_training_level():  # every plausible goal agrees: the answer teaches nothing
+    return """
+        #########
+        #G..A..b#
+        #########
+    """
+
+
+def probe_splits_apples_only():  # the goals disagree, but only about apples
+    return """
+        #######
+        #b.A.Y#
+        ###.###
+        #o....#
+        #######
+    """
+
+
+def probe_green_exit_green_apple():  # a green exit sign beside a green apple: split, but says little about the exit
+    return """
+        #########
+        #G..A..g#
+        #########
+    """
+
+
+def probe_no_exit():
+    return """
+        #######
+        #g.A.o#
+        #######
+    """
+
+
 @dataclass
 class Exercise:
     answer: str  # the name the answer cell defines
@@ -530,6 +643,21 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
         "no exit sign": level_no_exit, "an object behind a wall": level_unreachable,
         "a one-row corridor": level_corridor, "the other apple as far as the green one": level_fork_apples_tied,
         "a list, not a string": level_not_a_string}),
+    ("05_what_helps", "test_best_probabilities"): Exercise("best_probabilities", {
+        "argmax: ties to the first object": best_argmax_only, "ties share the credit": best_ties_shared,
+        "counts, not shares": best_counts, "kind weights only": best_kind_only, "seed 0 always": best_seed_zero,
+        "a fresh generator": best_fresh_generator, "the posterior mean only": best_posterior_mean_only},
+        ignored_seed=("seed 0 always", "a fresh generator")),
+    ("05_what_helps", "test_ask_or_act"): Exercise("ask_or_act", {
+        "asks when exactly at the confidence": ask_at_or_below, "identical apples share the credit": ask_ties_shared,
+        "inverted": ask_inverted, "never asks": ask_never, "returns a bool": ask_returns_bool,
+        "the least likely object decides": ask_min_not_max}),
+    ("05_what_helps", "test_design_probe"): Exercise("design_probe", {
+        "a training level": probe_training_level, "splits apples only": probe_splits_apples_only,
+        "green exit beside a green apple": probe_green_exit_green_apple, "no exit sign": probe_no_exit,
+        "a list, not a string": level_not_a_string}),
+    ("05_what_helps", "test_predict_strong_prior_asks"): Exercise("predicted_strong_prior_asks", {
+        "not an option": "never", "a number": 0.0}, value=True),
 }
 
 

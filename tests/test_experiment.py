@@ -123,6 +123,11 @@ def _check_schema(report):
     for cell in report["two_by_two"].values():
         assert {"shift", "shift_description", "cell", "rates", "revealed_goal_share", "undetermined_share",
                 "margins"} <= set(cell)
+    helps = report["what_helps"]
+    assert {"train_ask", "deploy_ask", "ask_where_proxy_misgeneralizes", "deploy_exit_with_asks"} <= set(helps["asking"])
+    assert {"mean", "ci95", "per_seed"} <= set(helps["asking"]["deploy_ask"])
+    assert {"chosen", "random", "ratio_random_to_chosen"} <= set(helps["probes"])
+    assert [row["alpha"] for row in helps["ask_rate_vs_alpha"]] and "deploy_ask" in helps["confident_prior"]
 
 
 def test_demo_json_output_matches_documented_fields():

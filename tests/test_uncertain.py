@@ -137,3 +137,25 @@ def test_training_levels_follow_the_spec():
     assert len(levels) == 50
     assert set(levels.object_colour[levels.object_kind == Kind.EXIT].tolist()) == {Colour.GREEN}
     assert Colour.GREEN not in levels.object_colour[levels.object_kind == Kind.APPLE]
+
+
+def test_lesson_5_figures_draw_and_refuse_bad_input(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from gmg_teach import plots
+
+    rows = [{"budget": b, "count": c, "alpha": c / b, "exit": min(1.0, c / 10), "exit_per_seed": [0.1, 0.2]}
+            for b in (250, 1000) for c in (1, 10)]
+    ax = plots.plot_evidence_count(rows, x="count")
+    assert len(ax.get_lines()) >= 2 and "count" in ax.get_xlabel().lower() or "levels" in ax.get_xlabel()
+    with pytest.raises(ValueError, match="'count' or 'alpha'"):
+        plots.plot_evidence_count(rows, x="budget")
+    ax = plots.plot_best_probabilities({"train": np.ones(10), "deploy": np.full(10, 0.7)}, 0.9)
+    assert "it asks" in ax.get_legend().get_texts()[1].get_text()
+    ci = lambda v: {"mean": v, "per_seed": [v, v]}  # noqa: E731
+    plots.plot_ask_rate_vs_alpha([{"alpha": a, "deploy_ask": ci(1 - a), "deploy_exit_with_asks": ci(1.0)}
+                                  for a in (0.0, 0.01)])
+    ax = plots.plot_probe_curves([[0.2, 0.8, 0.96]], [[0.2, 0.3, 0.5, 0.96]], 0.95)
+    assert len(ax.get_lines()) == 3
+    plt.close("all")

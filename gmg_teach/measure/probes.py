@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents.uncertain import UncertainAgent, best_probabilities, choice_probabilities, object_values
+from ..agents.uncertain import (UncertainAgent, best_probabilities, choice_probabilities, designer_log_likelihood,
+                               object_values)
 from ..world.palette import Kind
 from ..world.distributions import Episodes
 from ..world.tables import MazeTables
@@ -146,3 +147,14 @@ def probes_to_identify(uncertain: UncertainAgent, pool: Levels, deploy: Levels, 
         history.append(float(sw @ exit_best))
     return {"probes": len(levels) if history[-1] >= target else None, "p_exit_best": history, "levels": levels,
             "effective_samples": float(1.0 / np.sum(sw ** 2))}
+
+
+def p_exit_best_after(uncertain: UncertainAgent, answered, deploy: Levels,
+                      answer_rationality: float = ANSWER_RATIONALITY) -> float:
+    """The posterior P(the exit is best), averaged over ``deploy`` levels, after a tester answered "the exit" on
+    each of the ``answered`` levels (a list of Levels or levels as arrays)."""
+    _check(uncertain, deploy)
+    log_w = np.log(np.maximum(uncertain.sample_weight, 1e-300))
+    log_w = log_w + designer_log_likelihood(uncertain.weights, answered, answer_rationality).sum(axis=1)
+    w = np.exp(log_w - log_w.max())
+    return float((w / w.sum()) @ _exit_best(uncertain.weights, deploy))

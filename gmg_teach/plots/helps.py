@@ -66,8 +66,8 @@ def plot_best_probabilities(best: Mapping[str, np.ndarray], confidence: float, a
                 weights=np.full(len(values), 1 / max(len(values), 1)),
                 label=f"{name} levels ({np.mean(values < confidence):.0%} below the line: it asks)")
     ax.axvline(confidence, color=GREY, linestyle="--", linewidth=1)
-    ax.text(confidence, ax.get_ylim()[1] * 0.95, f" confidence {confidence:g}", fontsize=LEGEND_FONTSIZE,
-            va="top", ha="right", color="#555555")
+    ax.text(confidence, 0.86, f"ask below\nconfidence {confidence:g} ", fontsize=LEGEND_FONTSIZE, va="center",
+            ha="right", color="#555555", transform=ax.get_xaxis_transform())
     ax.set_xlabel("largest posterior probability that one object is the best here")
     ax.set_ylabel("share of levels")
     ax.legend(fontsize=LEGEND_FONTSIZE, loc="upper left")
@@ -90,6 +90,7 @@ def plot_ask_rate_vs_alpha(rows: Sequence[Mapping], ax=None):
                        alpha=0.35)
     ax.set_xscale("symlog", linthresh=1e-3)
     ax.set_xlabel("alpha: fraction of training levels that are distinguishing")
+    ax.set_ylabel("share of deploy episodes")
     ax.set_ylim(-0.03, 1.03)
     ax.legend(fontsize=LEGEND_FONTSIZE, loc="center right", title="line: mean over seeds; dots: seeds",
               title_fontsize=LEGEND_FONTSIZE)
