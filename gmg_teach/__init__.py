@@ -22,6 +22,8 @@ from .world.tables import compile_levels
 
 __version__ = "0.2.0"
 
+MAX_EPISODE_STEPS = 200  # the registered TimeLimit (gym.make(id, max_episode_steps=N) changes it)
+
 ENV_IDS = {
     "train": "gmg_teach/ColourMaze-train-v0",
     "deploy": "gmg_teach/ColourMaze-deploy-v0",
@@ -34,6 +36,7 @@ for _name, _id in ENV_IDS.items():
         register(
             id=_id,
             entry_point="gmg_teach.world.env:ColourMazeEnv",
+            max_episode_steps=MAX_EPISODE_STEPS,
             kwargs={"distribution": _name, **({"alpha": DEFAULT_MIXTURE_ALPHA} if _name == "mixture" else {})},
         )
 

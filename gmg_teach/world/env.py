@@ -56,8 +56,11 @@ class ColourMazeEnv(gym.Env):
     +1 for reaching the exit sign; 0 for everything else (apples included).
 
     ## Episode End
-    Terminated when the agent steps onto any object. Truncated after ``max_steps`` steps (default 200). Calling
-    ``step`` after the episode ended raises an error: call ``reset`` first (nothing is paid twice).
+    Terminated when the agent steps onto any object. The registered ids are truncated after 200 steps by gymnasium's
+    ``TimeLimit`` (``max_episode_steps=200`` in the registration, as FrozenLake does): ``gym.make(id,
+    max_episode_steps=500)`` gives 500. The class itself never truncates unless given ``max_steps``. Calling ``step``
+    after the episode was terminated (or truncated by ``max_steps``) raises an error: call ``reset`` first (nothing
+    is paid twice).
 
     ## Info
     ``reached`` (``{"kind", "colour"}`` of the object reached; empty strings until then), ``level_seed`` (-1 for
@@ -68,12 +71,18 @@ class ColourMazeEnv(gym.Env):
     ## Arguments
     ``distribution`` (name), ``alpha`` (mixture only), ``size`` (cells per side, 3-15, default 9), ``n_apples``
     (default 2), ``layout`` (the building's seed, default 0), ``renovation`` (walls moved, default 0),
-    ``max_steps``, ``render_mode`` (``ansi`` or ``rgb_array``), ``level`` (a :class:`Level` or ASCII art: play
-    this one level in every episode; the spaces are declared for its shape). A level of the same shape and object
+    ``max_steps`` (truncate after that many steps; default ``None``: the registered ``TimeLimit`` does it),
+    ``render_mode`` (``ansi`` or ``rgb_array``), ``level`` (a :class:`Level` or ASCII art: play this one level in
+    every episode; the spaces are declared for its shape). A level of the same shape and object
     count can also be played once with ``reset(options={"level": level_or_ascii})``.
 
+    ## Other observations
+    ``gmg_teach.world.image.ImageObservation(env)`` gives an image of the building (channels for walls, the agent,
+    each kind and each colour) for standard deep-RL libraries such as Stable-Baselines3. Recording videos with
+    gymnasium's ``RecordVideo`` (``render_mode="rgb_array"``) needs moviepy: ``pip install "gymnasium[other]"``.
+
     ## Version History
-    * v0: first version.
+    * v0: first version. Since 0.3.0 the time limit is registered (``max_episode_steps``), not built in.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -86,7 +95,7 @@ class ColourMazeEnv(gym.Env):
         n_apples: int = 2,
         layout: int = 0,
         renovation: int = 0,
-        max_steps: int = 200,
+        max_steps: int | None = None,
         render_mode: str | None = None,
         level: Level | str | None = None,
     ):
@@ -95,9 +104,11 @@ class ColourMazeEnv(gym.Env):
         self.fixed_level = _as_level(level) if level is not None else None
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}.")
-        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
-            raise ValueError(f"max_steps must be a whole number >= 1; got {max_steps!r}.")
-        self.max_steps, self.render_mode = int(max_steps), render_mode
+        if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
+                                      or max_steps < 1):
+            raise ValueError(f"max_steps must be a whole number >= 1 or None; got {max_steps!r}.")
+        self.max_steps = None if max_steps is None else int(max_steps)
+        self.render_mode = render_mode
         self.action_space = spaces.Discrete(N_ACTIONS)
         probe = self.fixed_level or self.distribution.level(0)
         h, w = probe.shape
@@ -162,7 +173,7 @@ class ColourMazeEnv(gym.Env):
                              f"got {action!r}.")
         nxt, reward, terminated, reached = self._tables.step(0, np.array([self._tile]), np.array([int(action)]))
         self._tile, self._steps, self._reached = int(nxt[0]), self._steps + 1, int(reached[0])
-        truncated = bool(not terminated[0] and self._steps >= self.max_steps)
+        truncated = bool(not terminated[0] and self.max_steps is not None and self._steps >= self.max_steps)
         self._done = bool(terminated[0]) or truncated
         return self._obs(), float(reward[0]), bool(terminated[0]), truncated, self._info()
 
