@@ -90,13 +90,15 @@ def cell_text(cell) -> str:
 class Asker:
     """Sends the grader's questions to one kernel (``remote.request_code``) and returns its decoded replies.
 
-    A question not answered within the time limit, or a dead kernel, loses the kernel: that question and every
-    later one raise :class:`KernelLost`, and the runner replaces the kernel after the cell."""
+    The questions of one test cell share its time limit (``budget``: the time spent waiting on the kernel). A
+    question not answered within it, or a dead kernel, loses the kernel: that question and every later one raise
+    :class:`KernelLost`, and the runner replaces the kernel after the cell."""
 
     def __init__(self, client: NotebookClient, timeout: float):
         self.client, self.timeout = client, timeout
         self.lost: CellRun | None = None
         self.sent: set[str] = set()  # digests of the large arrays this kernel holds
+        self.budget = timeout  # seconds left for the current test cell to wait on the kernel, all calls together
 
     def __call__(self, asked: dict) -> dict:
         if self.lost:
@@ -111,10 +113,17 @@ class Asker:
             raise KernelLost(self.lost.text) from None
 
     async def _ask(self, asked: dict) -> dict:
-        kc, km = self.client.kc, self.client.km
-        msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False,
+        msg_id = self.client.kc.execute("", silent=True, store_history=False, allow_stdin=False,
                             user_expressions={"r": request_code(asked, self.sent)})
-        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
+        deadline = start + max(0.0, self.budget)
+        try:
+            return await self._reply(msg_id, deadline)
+        finally:
+            self.budget -= time.monotonic() - start
+
+    async def _reply(self, msg_id: str, deadline: float) -> dict:
+        kc, km = self.client.kc, self.client.km
         while True:
             try:
                 reply = await kc.get_shell_msg(timeout=max(0.0, min(1.0, deadline - time.monotonic())))
@@ -196,6 +205,7 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, in_grader, log: 
             for index in range(start, len(nb.cells)):
                 where["index"] = index
                 if index in in_grader:
+                    ask.budget = timeout
                     log.cells[index] = in_grader[index](ask)
                     if ask.lost:
                         raise KernelLost(ask.lost.status)
