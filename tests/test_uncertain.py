@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gmg_teach import parse_level, train_learner
+from gmg_teach import train_learner
 from gmg_teach.agents.goal_model import GoalModel
 from gmg_teach.agents.uncertain import (UncertainAgent, UncertainConfig, best_probabilities,
                                         designer_log_likelihood, level_objects, sample_weights)
 from gmg_teach.experiments import ExperimentConfig, agent_specs, training_levels, what_helps
 from gmg_teach.measure.asking import play_asking
-from gmg_teach.measure.goals import reach_exit, reach_green
+from gmg_teach.measure.goals import reach_green
 from gmg_teach.measure.probes import p_exit_best, probes_to_identify, split_scores
 from gmg_teach.world.distributions import get_distribution
 from gmg_teach.world.palette import Colour, Kind
