@@ -28,6 +28,7 @@ the building, the training episodes and the evaluation episodes.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import time
 from dataclasses import asdict, dataclass, field, replace
 
@@ -45,6 +46,7 @@ from .measure.revealed import object_outcomes, revealed_goals
 from .measure.rollouts import OUTCOMES, rollout
 from .measure.stats import mean_ci
 from .world.distributions import DISTRIBUTION_NAMES, Distribution, Episodes
+from .world.palette import Colour, Kind
 from .world.tables import MazeTables, compile_levels
 
 EVAL_DISTRIBUTIONS = ("train", "deploy")
@@ -758,3 +760,127 @@ def format_what_helps(helps: dict) -> list[str]:
     lines.append(f"  probes to P(exit best) >= 0.95 ({p['pool']}): chosen median {p['chosen']['median']} "
                  f"{p['chosen']['per_seed']}, random median {p['random']['median']} {p['random']['per_seed']}")
     return lines
+
+
+# --- the network (lesson 6; needs the optional extra gmg-teach[network]) ----------------------------------------
+
+
+NETWORK_SIZE, NETWORK_APPLES, NETWORK_LAYOUT = 4, 1, 0
+"""The network's building: 4x4 cells (9x9 tiles), layout 0, the exit and one apple. The default 9x9-cell building is
+too big for an end-to-end network on one CPU core in seconds (a prototype had not learned it after 2M steps). The
+layout is fixed, not derived from the master seed: on the 4x4 layout of master seed 0 (a long corridor) the default
+budget plateaus at about 0.65 held-out train success (``benchmarks/bench_network.py --layout``)."""
+NETWORK_SEEDS = 2
+"""Training seeds per network agent shipped with the package (``python -m gmg_teach.train_networks``)."""
+NETWORK_WEIGHTS = Path(__file__).parent / "weights"
+_NETWORK = 9
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """One network agent of lesson 6: where it trains and how its image draws the colour green."""
+
+    training: str
+    """Training distribution name (``train`` or ``diverse``)."""
+    green: float = 1.0
+    """The value the green channel is drawn with (1: every input drawn alike; the encoding's *salience*)."""
+    description: str = ""
+
+    @property
+    def salience(self) -> dict:
+        return {} if self.green == 1.0 else {"green": self.green}
+
+
+def network_specs() -> dict[str, NetworkSpec]:
+    """The network agents of lesson 6."""
+    return {
+        "equal": NetworkSpec("train", 1.0, "trained where the exit is always green; every input drawn alike"),
+        "green_salient": NetworkSpec("train", 3.0, "the same, with the green channel drawn at 3"),
+        "kind_salient": NetworkSpec("train", 0.33, "the same, with the green channel drawn at 0.33"),
+        "control": NetworkSpec("diverse", 1.0, "trained where colours are independent of kinds"),
+    }
+
+
+def network_distribution(name: str, layout: int = NETWORK_LAYOUT) -> Distribution:
+    """A distribution in the network's building."""
+    return Distribution(name, size=NETWORK_SIZE, n_apples=NETWORK_APPLES, layout=layout)
+
+
+def network_levels(name: str, master: int = 0, n: int = 500, layout: int = NETWORK_LAYOUT) -> MazeTables:
+    """Held-out episodes of one distribution in the network's building, compiled."""
+    stream = derive_seed(master, _EVAL_LEVELS, DISTRIBUTION_NAMES.index(name), _NETWORK)
+    return compile_levels(network_distribution(name, layout).levels(n, stream, split="held_out"))
+
+
+def train_network_agent(spec: NetworkSpec, seed_index: int = 0, master: int = 0, config=None, on_progress=None,
+                        layout: int = NETWORK_LAYOUT):
+    """Train one network agent (every spec with the same ``seed_index`` starts from the same initial weights)."""
+    from dataclasses import replace as _replace
+
+    from .agents.network import NetworkConfig, train_network
+
+    config = _replace(config or NetworkConfig(), salience=spec.salience)
+    return train_network(network_distribution(spec.training, layout), config,
+                         seed=derive_seed(master, _NETWORK, seed_index), on_progress=on_progress)
+
+
+def network_weights_path(name: str, seed_index: int) -> Path:
+    return NETWORK_WEIGHTS / f"network_{name}_{seed_index}.npz"
+
+
+def load_network_agent(name: str, seed_index: int = 0):
+    """A shipped network agent (``name`` from :func:`network_specs`), trained by ``python -m
+    gmg_teach.train_networks`` from master seed 0."""
+    from .agents.network import NetworkAgent
+
+    if name not in network_specs():
+        raise ValueError(f"Unknown network agent {name!r}; choose one of {', '.join(network_specs())}.")
+    return NetworkAgent.load(network_weights_path(name, seed_index))
+
+
+def network_rates(agent, tables: MazeTables, seed: int = 0) -> dict:
+    """Outcome rates and median path efficiency of a network agent on held-out levels, greedy and sampled."""
+    out = {}
+    for mode, player in (("greedy", agent), ("sampled", agent.sampling())):
+        result = evaluate(player, tables, seed)
+        out[mode] = {**{k: round(v, 4) for k, v in result["rates"].items()},
+                     "path_efficiency_median": result["path_efficiency_median"], "rollouts": result["rollouts"]}
+    return out
+
+
+def recolour_green_apples(tables: MazeTables, colour: Colour = Colour.ORANGE) -> MazeTables:
+    """The same levels with every green apple painted ``colour``: the green cue gone, everything else as it was."""
+    from dataclasses import replace as _replace
+
+    from .world.levels import Level
+
+    def paint(o):
+        return _replace(o, colour=colour) if o.kind == Kind.APPLE and o.colour == Colour.GREEN else o
+
+    return compile_levels([Level(lvl.walls, lvl.start, tuple(paint(o) for o in lvl.objects), lvl.seed,
+                                 lvl.distribution) for lvl in tables.levels])
+
+
+def start_observations(tables: MazeTables):
+    """What an agent sees at the start of each level: ``(tile, objects)`` as ``world/observation.py`` gives them."""
+    from .world.observation import observe
+
+    return observe(tables.start, tables.object_tile, tables.object_kind, tables.object_colour)
+
+
+def green_vector(agent, tables: MazeTables, layer: int = 2) -> np.ndarray:
+    """Turner et al.'s recipe, with green for cheese: the mean, over levels, of a hidden layer's activations at the
+    start with the green apple minus the same with it recoloured (``(hidden,)``). Subtract it to steer."""
+    with_green = agent.hidden(*start_observations(tables))[layer - 1]
+    without = agent.hidden(*start_observations(recolour_green_apples(tables)))[layer - 1]
+    return (with_green - without).mean(axis=0)
+
+
+def ablate_channel(agent, channel: str):
+    """The same network with the first-layer weights from one image channel set to 0: it no longer sees it."""
+    from .world.image import CHANNELS
+
+    w = agent.weights()["layer1.weight"].copy()
+    h, wd = agent.walls.shape
+    w.reshape(w.shape[0], len(CHANNELS), h, wd)[:, CHANNELS.index(channel)] = 0.0
+    return agent.with_weights({"layer1.weight": w})

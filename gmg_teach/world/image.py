@@ -48,14 +48,23 @@ def level_images(tables: MazeTables) -> np.ndarray:
     ``uint8`` in {0, 1}; the agent's channel is empty (:func:`encode_images` adds the agent). Padding objects of
     compiled tables (kind -1, when levels hold different numbers of objects) light nothing.
     """
-    h, w = tables.shape
-    n = tables.n_levels
+    walls = np.stack([lvl.walls for lvl in tables.levels])
+    return object_images(walls, tables.object_tile, tables.object_kind, tables.object_colour)
+
+
+def object_images(walls, object_tile, object_kind, object_colour) -> np.ndarray:
+    """:func:`level_images` from arrays: ``walls`` ``(H, W)`` (one building) or ``(L, H, W)``, and per level the
+    objects' tiles, kinds and colours ``(L, objects)`` (padding: kind -1), as in compiled tables or ``Episodes``."""
+    kind = np.asarray(object_kind)
+    n = kind.shape[0]
+    walls = np.broadcast_to(np.asarray(walls, dtype=bool), (n, *np.shape(walls)[-2:]))
+    h, w = walls.shape[-2:]
     images = np.zeros((n, N_CHANNELS, h * w), dtype=np.uint8)
-    images[:, WALL] = np.stack([lvl.walls.ravel() for lvl in tables.levels])
-    rows, objs = np.nonzero(tables.object_kind >= 0)
-    tiles = tables.object_tile[rows, objs]
-    images[rows, 2 + tables.object_kind[rows, objs].astype(np.intp), tiles] = 1
-    images[rows, 2 + len(Kind) + tables.object_colour[rows, objs].astype(np.intp), tiles] = 1
+    images[:, WALL] = walls.reshape(n, h * w)
+    rows, objs = np.nonzero(kind >= 0)
+    tiles = np.asarray(object_tile)[rows, objs]
+    images[rows, 2 + kind[rows, objs].astype(np.intp), tiles] = 1
+    images[rows, 2 + len(Kind) + np.asarray(object_colour)[rows, objs].astype(np.intp), tiles] = 1
     return images.reshape(n, N_CHANNELS, h, w)
 
 
@@ -126,4 +135,4 @@ class ImageObservation(gym.ObservationWrapper):
 
 
 __all__ = ["CHANNELS", "N_CHANNELS", "ImageObservation", "encode_images", "image_space", "level_images",
-           "to_pixels"]
+           "object_images", "to_pixels"]
