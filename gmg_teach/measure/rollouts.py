@@ -137,3 +137,26 @@ def rollout(agent, levels, seed: int | np.random.Generator = 0, max_steps: int =
         running[live[terminated]] = False
     shortest = tables.distance[level, :, tables.start]
     return Rollouts(tables, reached, steps, shortest, paths, actions)
+
+
+def rollout_places(agent, episodes, max_steps: int, rng: np.random.Generator) -> np.ndarray:
+    """Play every episode once greedily; ``(episodes, max_steps + 1)`` tiles visited, padded with -1 after the end.
+
+    ``agent.act(tile, features, rng)`` is all that is asked of the agent.
+    """
+    n = len(episodes)
+    paths = np.full((n, max_steps + 1), -1, np.int64)
+    tile = episodes.start.astype(np.int64).copy()
+    paths[:, 0] = tile
+    alive = np.ones(n, bool)
+    for t in range(max_steps):
+        idx = np.flatnonzero(alive)
+        if len(idx) == 0:
+            break
+        sub = episodes.subset(idx)
+        action = agent.act(tile[idx], sub.features, rng)
+        nxt, _, terminated = sub.step(tile[idx], action)
+        tile[idx] = nxt
+        paths[idx, t + 1] = nxt
+        alive[idx[terminated]] = False
+    return paths
