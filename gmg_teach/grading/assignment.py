@@ -86,8 +86,7 @@ def load_assignment(solutions_dir: Path | str, name: str, exercises_dir: Path | 
                 tested_answer[gid] = anchor
     if not tests and not manual:
         raise BuildError(f"{path} has no graded cells (nbgrader 'grade': true)")
-    _check_checks_are_protected(blocks, path)
-    _check_answers_are_not_shadowed(source, blocks, path)
+    _check_names(source, blocks, path)
     return Assignment(
         name, answers, answer_type, {grade_id(c): c.get("id") for c in released.cells if grade_id(c)}, blocks,
         tests, tested_answer, manual, {grade_id(c) for cells in blocks.values() for c in cells},
@@ -108,29 +107,27 @@ def _expected_file(source, path: Path, exercises_dir) -> Path | None:
     return expected
 
 
-def _check_checks_are_protected(blocks, path) -> None:
-    """Refuse an assignment whose test cells call a check that no read-only cell imports or defines.
-
-    Under ``gmg-teach grade`` a name the instructor's cells do not bind is the student's (``remote``): a check the
-    student could define would be theirs to pass. The fix is to lock the cell that imports the checks.
-    """
-    defined: set[str] = set()
-    trees = [(cell, _parse(cell.source)) for cells in blocks.values() for cell in cells if cell.cell_type == "code"]
-    for _, tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                defined.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                defined.add(node.id)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                defined |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    for cell, tree in trees:
-        for node in ast.walk(tree) if is_grade(cell) else ():
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and "check" in node.func.id:
-                if node.func.id not in defined:
-                    raise BuildError(
-                        f"{path}: test cell {grade_id(cell)!r} calls {node.func.id}, but no read-only cell imports "
-                        "it; lock the cell that imports the checks (nbgrader 'locked': true)")
+def _check_names(source, blocks, path) -> None:
+    """Refuse an assignment where a name would be the wrong side's. Under ``gmg-teach grade`` a name the tests use
+    is the instructor's if a locked cell binds it, else the student's (``remote``): so a check a test cell calls must
+    be bound by a locked cell (else the student could define it), and no locked cell may bind a name an answer
+    defines (else the tests would check the instructor's object)."""
+    instructor = set().union(*(_top_level_names(_parse(c.source)) for cells in blocks.values() for c in cells
+                               if c.cell_type == "code"))
+    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code" and is_grade(c)):
+        for node in ast.walk(_parse(cell.source)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and "check" in node.func.id \
+                    and node.func.id not in instructor:
+                raise BuildError(f"{path}: test cell {grade_id(cell)!r} calls {node.func.id}, but no read-only cell "
+                                 "imports it; lock the cell that imports the checks (nbgrader 'locked': true)")
+    for cell in (c for c in source.cells if is_solution(c) and c.cell_type == "code"):
+        try:
+            clash = sorted(_top_level_names(ast.parse(cell.source)) & instructor)
+        except SyntaxError:
+            continue
+        if clash:
+            raise BuildError(f"{path}: answer {grade_id(cell)!r} defines {', '.join(clash)}, which an instructor's "
+                             "cell binds too; the tests would use the instructor's one. Rename one of them")
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:
@@ -140,28 +137,10 @@ def _top_level_names(tree: ast.Module) -> set[str]:
             names.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
     return names
-
-
-def _check_answers_are_not_shadowed(source, blocks, path) -> None:
-    """Refuse an assignment whose setup or test cells bind a name an answer defines: the tests would use the
-    instructor's object instead of asking the student's kernel for theirs."""
-    instructor = set()
-    for cell in (c for cells in blocks.values() for c in cells if c.cell_type == "code"):
-        instructor |= _top_level_names(_parse(cell.source))
-    for cell in source.cells:
-        if is_solution(cell) and cell.cell_type == "code":
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError:
-                continue
-            clash = sorted(_top_level_names(tree) & instructor)
-            if clash:
-                raise BuildError(f"{path}: answer {grade_id(cell)!r} defines {', '.join(clash)}, which an instructor's "
-                                 "cell binds too; the tests would use the instructor's one. Rename one of them")
 
 
 def _parse(source: str) -> ast.Module:

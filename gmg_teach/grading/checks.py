@@ -171,38 +171,31 @@ def _run_cases(name, function, cases, expected_of, run, compare, hint, show_valu
 
 
 def _located(err: Exception, function, c: Case) -> Exception:
-    """The student's crash, renamed like the original, its message naming the input and the line of their code.
+    """The student's crash, renamed like the original, its message naming the input and the line of their code."""
+    return type(type(err).__name__, (Exception,), {})(f"{err} (with {c.given}{where(err, function)})")
 
-    The line is the deepest frame of the traceback in the file (notebook cell) where ``function`` was defined; a
-    crash inside the package from what the student's code returned names no line.
-    """
+
+def where(err: Exception, function) -> str:
+    """", at line N of the cell defining f (`the line`)": the deepest frame of the traceback in the file (notebook
+    cell) where ``function`` was defined; empty for a crash inside the package from what the student's code
+    returned (and for a stand-in, whose kernel added it to the message already)."""
     filename = getattr(getattr(function, "__code__", None), "co_filename", None)
     frames = [f for f in traceback.extract_tb(err.__traceback__) if filename and f.filename == filename]
-    where = ""
-    if frames:
-        line = (frames[-1].line or "").strip()
-        where = f", at line {frames[-1].lineno} of the cell defining {getattr(function, '__name__', 'it')}" + (
-            f" (`{line[:80]}`)" if line else "")
-    return type(type(err).__name__, (Exception,), {})(f"{err} (with {c.given}{where})")
+    if not frames:
+        return ""
+    line = (frames[-1].line or "").strip()
+    return f", at line {frames[-1].lineno} of the cell defining {getattr(function, '__name__', 'it')}" + (
+        f" (`{line[:80]}`)" if line else "")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The stored expected values (<assignment>.expected.json, next to the exercise)
 # ---------------------------------------------------------------------------------------------------------------
-# The working folder when this module was first imported (the setup cell; the guard's reloads keep it): the
-# expected values are read from there, not from wherever the student's code has moved the kernel since (os.chdir).
-_FOLDER = globals().get("_FOLDER") or Path.cwd().resolve()
-
-
-def _expected_folder() -> Path:
-    return _FOLDER if any(_FOLDER.glob(f"*{EXPECTED_SUFFIX}")) else Path.cwd()
-
-
 def _stored(name: str) -> dict:
     """Expected values of check ``name``: from the one ``*.expected.json`` in the working folder that has it (the
-    folder the checks were first imported in, if it has any)."""
+    grader names its file)."""
     found = []
-    for path in [_expected_file] if _expected_file else sorted(_expected_folder().glob(f"*{EXPECTED_SUFFIX}")):
+    for path in [_expected_file] if _expected_file else sorted(Path.cwd().glob(f"*{EXPECTED_SUFFIX}")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

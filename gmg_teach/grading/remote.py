@@ -23,7 +23,6 @@ import io
 import json
 import pickle
 import re
-import traceback
 
 REPLY_CAP = 1024**2  # characters of JSON: a larger answer is refused in the kernel (the grader drops > 2 MB)
 _BASE64 = re.compile(r"'([A-Za-z0-9+/=]*)'")
@@ -80,15 +79,12 @@ def _encoded(encode, value):
 
 def _located_call(function, args, kwargs):
     """function(*args, **kwargs); a crash's message names the line of the cell defining the function."""
+    from .checks import where
+
     try:
         return function(*args, **kwargs)
     except Exception as err:
-        filename = getattr(getattr(function, "__code__", None), "co_filename", None)
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if filename and f.filename == filename]
-        if frames:
-            line = (frames[-1].line or "").strip()
-            err.args = (f"{err}, at line {frames[-1].lineno} of the cell defining "
-                        f"{getattr(function, '__name__', 'it')}" + (f" (`{line[:80]}`)" if line else ""),)
+        err.args = (f"{err}{where(err, function)}",)
         raise
 
 
