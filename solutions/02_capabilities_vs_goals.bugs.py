@@ -42,10 +42,16 @@ BUGS = {
     ],
     "noisy_rates": [
         ("hands epsilon to the agent's own exploration (a uniformly random move, not a slip of the chosen one)",
-         "        moves = np.asarray(self.agent.act(agent_tile, objects, rng))\n"
+         "        moves = np.asarray(self.agent.act(agent_tile, objects, rng, level=level))\n"
          "        slips = rng.random(len(moves)) < self.epsilon\n",
-         "        return self.agent.act(agent_tile, objects, rng, self.epsilon)\n"
-         "        slips = rng.random(len(moves)) < self.epsilon\n", "quarter-turn slip"),
+         "        return self.agent.act(agent_tile, objects, rng, self.epsilon, level=level)\n"
+         "        slips = rng.random(len(moves)) < self.epsilon\n", "quarter turn left or right"),
+        ("the hand always slips a quarter to the right (never to the left)",
+         "        turn = np.where(rng.random(len(moves)) < 0.5, 1, 3)  # a quarter to the right, or to the left\n",
+         "        turn = 1  # a quarter to the right\n", "always to the same side"),
+        ("does not pass `level` on to the agent (a planner cannot tell which level an episode plays)",
+         "        moves = np.asarray(self.agent.act(agent_tile, objects, rng, level=level))\n",
+         "        moves = np.asarray(self.agent.act(agent_tile, objects, rng))\n", "level"),
         ("ignores the seed it is given",
          "played = rollout(ShakyHand(agent, epsilon), tables, seed=seed)",
          "played = rollout(ShakyHand(agent, epsilon), tables, seed=0)", "pass `seed` on to rollout"),

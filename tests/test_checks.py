@@ -268,7 +268,7 @@ class _Shaky:
 
     def act(self, agent_tile, objects, rng, epsilon=0.0, level=None):
         rng = self.draw or rng
-        moves = np.asarray(self.agent.act(agent_tile, objects, rng))
+        moves = np.asarray(self.agent.act(agent_tile, objects, rng, level=level))
         turn = np.where(rng.random(len(moves)) < 0.5, *self.turns)
         return np.where(rng.random(len(moves)) < self.epsilon, (moves + turn) % 4, moves)
 
@@ -278,7 +278,7 @@ class _OwnExploration:  # the agent's own epsilon-greedy: a uniformly random mov
         self.agent, self.epsilon = agent, epsilon
 
     def act(self, agent_tile, objects, rng, epsilon=0.0, level=None):
-        return self.agent.act(agent_tile, objects, rng, self.epsilon)
+        return self.agent.act(agent_tile, objects, rng, self.epsilon, level=level)
 
 
 def noisy_own_exploration(agent, tables, epsilon, seed):
@@ -289,6 +289,11 @@ def noisy_own_exploration(agent, tables, epsilon, seed):
 def noisy_half_turn(agent, tables, epsilon, seed):  # turns back instead of sideways
     from gmg_teach import rollout
     return _results(rollout(_Shaky(agent, epsilon, turns=(2, 2)), tables, seed=seed))
+
+
+def noisy_always_right(agent, tables, epsilon, seed):  # slips a quarter to the right only
+    from gmg_teach import rollout
+    return _results(rollout(_Shaky(agent, epsilon, turns=(1, 1)), tables, seed=seed))
 
 
 def _results(played):
@@ -624,7 +629,7 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
         "seed 0 always": noisy_fixed_seed, "a fresh generator": noisy_fresh_generator,
         "epsilon the wrong way round": noisy_inverted_epsilon, "no noise at all": noisy_no_noise,
         "rates without mean steps": noisy_rates_only, "the agent's own exploration": noisy_own_exploration,
-        "a half turn, not a quarter": noisy_half_turn},
+        "a half turn, not a quarter": noisy_half_turn, "always a quarter to the right": noisy_always_right},
         ignored_seed=("seed 0 always", "a fresh generator")),
     ("03_unidentifiability", "test_goal_posterior"): Exercise("goal_posterior", {
         "ignores the prior": posterior_ignores_prior, "exp without subtracting the max": posterior_naive_exp,

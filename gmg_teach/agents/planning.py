@@ -98,7 +98,8 @@ class Planner:
 
     def act(self, agent_tile, objects, rng: np.random.Generator, epsilon: float = 0.0, level=None) -> np.ndarray:
         if level is None:
-            raise ValueError("A Planner needs the level index of each episode (rollout passes it).")
+            raise ValueError("A Planner needs the level index of each episode: rollout passes it to act as `level=`; "
+                             "an agent that wraps a planner must pass `level` on to the planner's act.")
         q = self.q[np.asarray(level), np.asarray(agent_tile)]
         best = q >= q.max(axis=1, keepdims=True) - 1e-12
         return (rng.random(q.shape) * best).argmax(axis=1)
