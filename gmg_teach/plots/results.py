@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.patches import Ellipse as EllipsePatch
 
 from ..agents.goal_model import GoalModel
-from ..measure.generalization import CAPABLE_EFFICIENCY, CAPABLE_SUCCESS, CELL_NAMES
+from ..measure.generalization import CAPABLE_EFFICIENCY, CAPABLE_SUCCESS, CELL_NAMES, margins
 from ..measure.identifiability import covariance_ellipse, weight_contrasts
 from ..world.palette import HEX, Colour
 
@@ -109,7 +109,8 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
     its revealed goal, with the capability threshold ``CAPABLE_SUCCESS`` as a dashed line (named in the tick label).
     Right: the learned weights as the two contrasts that decide behaviour
     (``measure.identifiability.weight_contrasts``), kind (exit minus apple) and colour (green minus the other
-    colours). The title names the agent, the shift and the measured cell; below, the median path efficiency over
+    colours). The title names the agent, the shift, the measured cell and its margins (``generalization.margins``:
+    success and goal, positive on the "generalizes" side); below, the median path efficiency over
     the episodes that reached their revealed goal beside its threshold (``CAPABLE_EFFICIENCY``), and how often the
     weights' favourite was the revealed goal.
     """
@@ -155,9 +156,10 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
                   [label for label, _ in BEHAVIOUR_BARS] + ["unde-\ntermined", f"reached\nrevealed\ngoal\n(dashed:\n"
                                                             f"{CAPABLE_SUCCESS:g} needed)"]
                   + [label for label, _ in WEIGHT_BARS], fontsize=7)
-    for x, words in ((np.mean([*x_behaviour, x_undetermined]), "revealed goal (determined episodes)"),
-                     (np.mean(x_weights), "learned weights")):
-        ax.text(x, 1.2, words, ha="center", va="center", fontsize=8, fontstyle="italic")
+    # The class shares are over the determined episodes only; the two bars to their right are over all episodes.
+    for x, words in ((np.mean(x_behaviour), "revealed goal\n(determined episodes)"),
+                     (np.mean([x_undetermined, x_success]), "all\nepisodes"), (np.mean(x_weights), "learned weights")):
+        ax.text(x, 1.19, words, ha="center", va="center", fontsize=8, fontstyle="italic")
     eff = cell["path_efficiency_median"]
     agree = cell["weights_agree_with_behaviour"]
     ax.set_xlabel(f"median path efficiency of the episodes that reached\ntheir revealed goal: "
@@ -165,7 +167,9 @@ def plot_cell(cell: Mapping, ax=None, title: str | None = None):
                   + ("" if agree is None else f"; weights' favourite\n= revealed goal in {agree:.0%} of determined "
                                                "episodes"), fontsize=8)
     agent = str(cell["agent"]).replace("_", " ")
-    ax.set_title(title or f"{agent}, {cell['shift']}\nmeasured: {cell['cell']}", fontsize=9)
+    margin = margins(success, eff, cell["revealed_goal_share"])   # the one definition's margins, as in the tables
+    words = ", ".join(f"{k} {'-' if margin[k] is None else format(margin[k], '+.2f')}" for k in ("success", "goal"))
+    ax.set_title(title or f"{agent}, {cell['shift']}\nmeasured: {cell['cell']} (margins: {words})", fontsize=9)
     return ax
 
 
