@@ -33,7 +33,9 @@ import contextlib
 import hashlib
 import io
 import json
+import resource
 import shutil
+import signal
 import sys
 import tempfile
 import warnings
@@ -140,7 +142,8 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     result.notes += [f"{answer}: scored zero because {why}" for answer, why in built.problems.items()]
     result.notes += built.notes
     namespace = _instructor_namespace(assignment)
-    tests = {index: _test_runner(assignment.source[test], test, namespace) for index, test in built.tests.items()}
+    tests = {index: _test_runner(assignment.source[test], test, namespace, timeout)
+             for index, test in built.tests.items()}
     folder = Path(tempfile.mkdtemp(prefix="gmg-grade-"))
     try:
         log = run_cells(built.nb, Sandbox(folder, limits), timeout, in_grader=tests)
@@ -185,8 +188,17 @@ def _instructor_namespace(assignment: Assignment) -> StudentNamespace:
     return namespace
 
 
-def _test_runner(source: str, test: str, namespace: StudentNamespace):
-    """Run test cell ``test`` (hidden tests included) in ``namespace``, asking the kernel through ``ask``."""
+class GraderTimeLimit(Exception):
+    """The instructor's test code spent more than the time limit of CPU on one submission's answers."""
+
+
+def _out_of_time(signum, frame):
+    raise GraderTimeLimit("checking your answer took the grader too long (too large an answer?)")
+
+
+def _test_runner(source: str, test: str, namespace: StudentNamespace, timeout: float):
+    """Run test cell ``test`` (hidden tests included) in ``namespace``, asking the kernel through ``ask``; the
+    grader's own work on the answers (``run``, references, playing a level) gets ``timeout`` seconds of CPU."""
     code = compile(source, f"<the instructor's test {test}>", "exec")
 
     def run(ask) -> CellRun:
@@ -194,6 +206,8 @@ def _test_runner(source: str, test: str, namespace: StudentNamespace):
         namespace.forget_student_names()
         printed = io.StringIO()
         failure = ""
+        previous = signal.signal(signal.SIGPROF, _out_of_time)
+        signal.setitimer(signal.ITIMER_PROF, timeout)
         try:
             with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -202,6 +216,9 @@ def _test_runner(source: str, test: str, namespace: StudentNamespace):
             failure = f"✗ {err}"
         except Exception as err:  # the student's code made the test crash (a missing answer, say)
             failure = f"✗ {type(err).__name__}: {err}"
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
         text = "\n".join(part for part in (printed.getvalue().rstrip(), failure) if part)[:OUTPUT_CAP]
         return CellRun("error" if failure else "ok", text)
     return run
@@ -240,6 +257,9 @@ def find_submissions(paths: list[Path | str], assignment: str) -> dict[str, Path
     return dict(sorted(found.items()))
 
 
+GRADER_MEMORY = 4 * 1024**3  # address space of a grading process: the tests' work on a huge answer fails, not it
+
+
 class _Job:
     """What each worker needs: the assignment, the timeout, the limits."""
 
@@ -247,11 +267,15 @@ class _Job:
         self.assignment, self.solutions_dir, self.timeout, self.limits = assignment, solutions_dir, timeout, limits
 
     def __call__(self, path: Path) -> Result:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (min(GRADER_MEMORY, hard if hard >= 0 else GRADER_MEMORY), hard))
         try:
             return grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits)
         except Exception as err:  # a failure of the grader itself: recorded for that student, the class goes on
             return _no_credit(Result(student_name(path, self.assignment.name)), self.assignment, "grader error",
                               [f"{type(err).__name__}: {err}"])
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_dir: Path | str, jobs: int = 1,

@@ -174,7 +174,7 @@ class StudentFunction:
 
     def many(self, calls: list) -> list:
         """Results of every (args, kwargs) in ``calls``, run in order in one request."""
-        from .checks import decode
+        from .checks import MAX_DECODED, decode
 
         reply = self._ask({"op": "call", "name": self.name, "calls": calls, "patch": self._patch})
         if "error" in reply:
@@ -185,7 +185,8 @@ class StudentFunction:
                 or len(states) != len(mine):
             raise KernelAnswerError("the student's process did not answer with data")
         try:
-            values = [decode(result) for result in results]
+            budget = [MAX_DECODED]  # one for the whole answer
+            values = [decode(result, budget) for result in results]
             for generator, state in zip(mine, states):
                 generator.bit_generator.state = state
         except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as err:
