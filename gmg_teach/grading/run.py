@@ -1,7 +1,9 @@
 """Run an assembled notebook cell by cell in a sandboxed kernel, with a time limit per cell and capped output.
 
-Cells in ``in_grader`` (the instructor's tests) never reach the kernel: they run in the grader's process, asking
-the kernel questions (``remote``) through :class:`Asker`, one request at a time, each within the time limit.
+Cells in ``in_grader`` (the instructor's tests) are decided in the grader's process, asking the kernel questions
+(``remote``) through :class:`Asker`, one request at a time, within the cell's time limit. The kernel first runs the
+cell's source as given (the grader passes the released, visible part: the helpers it defines exist in the kernel as
+in the student's notebook); what that shows or raises counts for nothing.
 
 A cell that runs past its limit, or kills its kernel (``os._exit``, a crash, running out of memory), costs that
 cell: the kernel is replaced by a fresh one in the same private folder, the cells before it that completed are
@@ -204,7 +206,8 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, in_grader, log: 
             where["replaying"] = False
             for index in range(start, len(nb.cells)):
                 where["index"] = index
-                if index in in_grader:
+                if index in in_grader:  # the visible part in the kernel (its helpers), result ignored; then the test
+                    client.execute_cell(nb.cells[index], index)
                     ask.budget = timeout
                     log.cells[index] = in_grader[index](ask)
                     if ask.lost:
