@@ -31,9 +31,13 @@ _BASE64 = re.compile(r"'([A-Za-z0-9+/=]*)'")
 # ---------------------------------------------------------------------------------------------------------------
 # Kernel side
 # ---------------------------------------------------------------------------------------------------------------
-def answer(namespace: dict, request: str) -> str:
+def answer(request: str) -> str:
     """Answer one request of the grader in the student's namespace (runs in the student's kernel)."""
+    from IPython import get_ipython
+
     from .checks import encode
+
+    namespace = get_ipython().user_ns
 
     try:
         asked = _unpickle(request)
@@ -268,7 +272,11 @@ def request_code(asked: dict, sent: set) -> str:
     Pickler(buffer, protocol=4).dump(asked)
     sent |= set(blobs)
     payload = base64.b64encode(pickle.dumps((buffer.getvalue(), blobs), protocol=4)).decode("ascii")
-    return f"__import__('gmg_teach.grading.remote', fromlist=['answer']).answer(globals(), '{payload}')"
+    return f"{ASKER}.answer('{payload}')"
+
+
+ASKER = "_gmg_teach_grading_remote"  # the code run with each request imports the module under this name
+ASKER_CODE = f"import gmg_teach.grading.remote as {ASKER}"  # an import statement: no name of the student's is used
 
 
 _BLOBS: dict[str, bytes] = {}  # kernel side: the large arrays received so far

@@ -24,7 +24,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .remote import read_reply, request_code
+from .remote import ASKER_CODE, read_reply, request_code
 
 from .isolation import Sandbox
 
@@ -45,8 +45,8 @@ class RunLog:
 
 
 class CappedClient(NotebookClient):
-    """nbclient's client, keeping at most ``output_cap`` characters of output per cell, and no comm (widget) state:
-    a flood of messages of any kind costs the grader no memory."""
+    """nbclient's client, keeping only printed text and errors (at most ``output_cap`` characters per cell), no
+    displays and no comm (widget) state: a flood of messages of any kind costs the grader no memory."""
 
     output_cap = OUTPUT_CAP
 
@@ -54,8 +54,8 @@ class CappedClient(NotebookClient):
         pass
 
     def output(self, outs, msg, display_id, cell_index):
-        if len(self._display_id_map) > 100:
-            self._display_id_map.clear()
+        if msg.get("msg_type") not in ("stream", "error"):
+            return None  # figures and displays: the grader reads only printed text and errors (``cell_text``)
         kept = sum(_size(out) for out in outs)
         if kept >= self.output_cap:
             if not any(out.get("name") == "gmg-cut" for out in outs):
@@ -115,7 +115,7 @@ class Asker:
             raise KernelLost(self.lost.text) from None
 
     async def _ask(self, asked: dict) -> dict:
-        msg_id = self.client.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+        msg_id = self.client.kc.execute(ASKER_CODE, silent=True, store_history=False, allow_stdin=False,
                             user_expressions={"r": request_code(asked, self.sent)})
         start = time.monotonic()
         deadline = start + max(0.0, self.budget)
