@@ -132,9 +132,9 @@ def patched(function, module, **values):
 
     def call(*args, **kwargs):
         saved = {key: getattr(module, key) for key in values}
-        for key, value in values.items():
-            setattr(module, key, value)
         try:
+            for key, value in values.items():
+                setattr(module, key, value)
             return function(*args, **kwargs)
         finally:
             for key, value in saved.items():

@@ -23,6 +23,7 @@ import io
 import json
 import pickle
 import re
+import time
 
 REPLY_CAP = 1024**2  # characters of JSON: a larger answer is refused in the kernel (the grader drops > 2 MB)
 _BASE64 = re.compile(r"'([A-Za-z0-9+/=]*)'")
@@ -127,6 +128,10 @@ def not_plain(type_name) -> NotPlainValue:
     return type(name, (NotPlainValue,), {"__slots__": ()})()
 
 
+class GraderTimeLimit(Exception):
+    """The instructor's test code spent more than the time limit of CPU on one submission's answers."""
+
+
 class KernelAnswerError(Exception):
     """The kernel's reply is not a reply of the protocol (the student's process broke it): counts as a crash."""
 
@@ -208,11 +213,14 @@ class StudentNamespace(dict):
     def __init__(self):
         super().__init__(__name__="__main__", __builtins__=builtins)
         self.asker = None  # the current kernel's (the runner replaces it after a restart)
+        self.cpu_deadline = float("inf")  # process_time() after which the test asks no more (the grader's own work)
         self._fetched: set[str] = set()
 
     def _ask(self, asked: dict) -> dict:
         if self.asker is None:
             raise KeyError(asked.get("name"))  # no kernel yet (the setup cells): the name is not defined
+        if time.process_time() > self.cpu_deadline:  # checked here, between statements: never an async exception
+            raise GraderTimeLimit("checking your answers took the grader too long (too large an answer?)")
         return self.asker(asked)
 
     def forget_student_names(self) -> None:
