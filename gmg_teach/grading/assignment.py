@@ -216,7 +216,7 @@ def assemble(student, assignment: Assignment) -> Assembled:
         for cell in assignment.blocks[anchor]:
             new = nbformat.from_dict(cell)
             if grade_id(cell) in assignment.tests:
-                new.source = "# run by the grader, not the kernel"
+                new.source = assignment.released[grade_id(cell)]  # its helpers, as in the student's kernel
                 out.tests[len(out.nb.cells)] = grade_id(cell)
             out.instructor_cells.add(len(out.nb.cells))
             out.labels.append(f"the instructor's cell {grade_id(cell)!r}")

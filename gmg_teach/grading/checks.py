@@ -132,9 +132,9 @@ def patched(function, module, **values):
 
     def call(*args, **kwargs):
         saved = {key: getattr(module, key) for key in values}
-        for key, value in values.items():
-            setattr(module, key, value)
         try:
+            for key, value in values.items():
+                setattr(module, key, value)
             return function(*args, **kwargs)
         finally:
             for key, value in saved.items():
@@ -225,25 +225,27 @@ def encode(value: Any) -> Any:
     return {"dict": [[encode(key), encode(item)] for key, item in value.items()]}
 
 
-def decode(data: Any, _depth: int = 0) -> Any:
+def decode(data: Any, budget: list[int] | None = None, _depth: int = 0) -> Any:
     """The value ``encode`` wrote, checked strictly: only plain data (numbers, strings, lists, tuples, dicts, numpy
-    arrays of numbers, booleans or strings, at most ``MAX_ITEMS`` entries each) comes out, anything else raises
-    ``ValueError``. The grader decodes what a student's kernel answers with it."""
+    arrays of numbers, booleans or strings) comes out, anything else raises ``ValueError``; so do arrays of more
+    than ``budget[0]`` bytes together (default ``MAX_DECODED``: a short JSON text cannot become a huge array). The
+    grader decodes what a student's kernel answers with it, one budget per answer."""
+    budget = [MAX_DECODED] if budget is None else budget
     if _depth > 40:
         raise ValueError("nested more than 40 levels deep")
     kind = type(data)
     if kind in (bool, int, float, str, type(None)):
         return data
     if kind is list:
-        return [decode(item, _depth + 1) for item in data]
+        return [decode(item, budget, _depth + 1) for item in data]
     if kind is not dict or len(data) not in (1, 3):
         raise ValueError(f"not encoded data: {kind.__name__}")
     if "float" in data and data["float"] in ("nan", "inf", "-inf"):
         return float(data["float"])
     if "tuple" in data and type(data["tuple"]) is list:
-        return tuple(decode(item, _depth + 1) for item in data["tuple"])
+        return tuple(decode(item, budget, _depth + 1) for item in data["tuple"])
     if "dict" in data and type(data["dict"]) is list:
-        pairs = [decode(pair, _depth + 1) for pair in data["dict"]]
+        pairs = [decode(pair, budget, _depth + 1) for pair in data["dict"]]
         if not all(type(pair) is list and len(pair) == 2 and type(pair[0]) in (bool, int, float, str, tuple)
                    for pair in pairs):
             raise ValueError("not encoded data: a dict entry")
@@ -254,14 +256,16 @@ def decode(data: Any, _depth: int = 0) -> Any:
         return not_plain(data["opaque"])
     if set(data) == {"array", "dtype", "shape"}:
         dtype, shape = np.dtype(str(data["dtype"])), data["shape"]
-        if dtype.kind not in "biufU" or dtype.itemsize > 4096 or type(shape) is not list \
-                or not all(type(n) is int and n >= 0 for n in shape) or math.prod(shape) > MAX_ITEMS:
+        if dtype.kind not in "biufU" or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
             raise ValueError("not encoded data: an array")
-        return np.array(decode(data["array"], _depth + 1), dtype=dtype).reshape(shape)
+        budget[0] -= dtype.itemsize * math.prod(shape)
+        if budget[0] < 0:
+            raise ValueError(f"an answer larger than {MAX_DECODED // 2**20} MB")
+        return np.array(decode(data["array"], budget, _depth + 1), dtype=dtype).reshape(shape)
     raise ValueError("not encoded data")
 
 
-MAX_ITEMS = 10_000_000
+MAX_DECODED = 64 * 2**20
 
 
 # ---------------------------------------------------------------------------------------------------------------

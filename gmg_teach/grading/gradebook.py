@@ -88,7 +88,7 @@ def write_gradebook(rows: list[dict], assignment, out: Path) -> None:
 
 def feedback_text(result: Result, row: dict, assignment) -> str:
     """The feedback a student reads: score, then each graded cell with what the check said (capped)."""
-    lines = [f"# {assignment.name}: feedback for {result.student}", "",
+    lines = [f"# {assignment.name}: feedback for {_printable(result.student).replace(chr(10), ' ')}", "",
              f"Score: {row['total']} / {row['max']}" + (" (written answers not graded yet)"
                                                         if any(row[g] == "" for g in assignment.manual) else "")]
     if result.status != "graded":
@@ -96,11 +96,21 @@ def feedback_text(result: Result, row: dict, assignment) -> str:
     for grade_id in [*assignment.tests, *assignment.manual]:
         points = assignment.tests.get(grade_id, assignment.manual.get(grade_id))
         shown = row[grade_id] if row[grade_id] != "" else "?"
-        lines += ["", f"## {grade_id}: {shown} / {_number(points)}", "", result.feedback.get(grade_id, "")[:8000]]
+        lines += ["", f"## {grade_id}: {shown} / {_number(points)}", "", _quoted(
+            result.feedback.get(grade_id, "")[:8000])]
     if result.notes:
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in result.notes]
+        lines += ["", "## Notes", ""] + [f"- {_printable(note).replace(chr(10), ' ')}" for note in result.notes]
     text = "\n".join(lines) + "\n"
     return text if len(text) <= FEEDBACK_CAP else text[:FEEDBACK_CAP] + "\n\n[feedback cut: too long]\n"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
+
+
+def _quoted(text: str) -> str:
+    """Text that came from a submission as a Markdown code block: a student's "## test: 3 / 3" stays text."""
+    return "\n".join("    " + line for line in _printable(text).splitlines())
 
 
 def _feedback_file(text: str) -> str:

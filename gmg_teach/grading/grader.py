@@ -33,9 +33,11 @@ import contextlib
 import hashlib
 import io
 import json
+import resource
 import shutil
 import sys
 import tempfile
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -140,7 +142,8 @@ def grade_submission(path: Path | str, assignment: Assignment, solutions_dir: Pa
     result.notes += [f"{answer}: scored zero because {why}" for answer, why in built.problems.items()]
     result.notes += built.notes
     namespace = _instructor_namespace(assignment)
-    tests = {index: _test_runner(assignment.source[test], test, namespace) for index, test in built.tests.items()}
+    tests = {index: _test_runner(assignment.source[test], test, namespace, timeout)
+             for index, test in built.tests.items()}
     folder = Path(tempfile.mkdtemp(prefix="gmg-grade-"))
     try:
         log = run_cells(built.nb, Sandbox(folder, limits), timeout, in_grader=tests)
@@ -185,8 +188,10 @@ def _instructor_namespace(assignment: Assignment) -> StudentNamespace:
     return namespace
 
 
-def _test_runner(source: str, test: str, namespace: StudentNamespace):
-    """Run test cell ``test`` (hidden tests included) in ``namespace``, asking the kernel through ``ask``."""
+def _test_runner(source: str, test: str, namespace: StudentNamespace, timeout: float):
+    """Run test cell ``test`` (hidden tests included) in ``namespace``, asking the kernel through ``ask``; the
+    grader's own work on the answers (``run``, references, playing a level) gets ``timeout`` seconds of CPU, checked
+    before each question to the kernel (``StudentNamespace.cpu_deadline``)."""
     code = compile(source, f"<the instructor's test {test}>", "exec")
 
     def run(ask) -> CellRun:
@@ -194,6 +199,7 @@ def _test_runner(source: str, test: str, namespace: StudentNamespace):
         namespace.forget_student_names()
         printed = io.StringIO()
         failure = ""
+        namespace.cpu_deadline = time.process_time() + timeout
         try:
             with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -240,6 +246,9 @@ def find_submissions(paths: list[Path | str], assignment: str) -> dict[str, Path
     return dict(sorted(found.items()))
 
 
+GRADER_MEMORY = 4 * 1024**3  # address space of a grading process: the tests' work on a huge answer fails, not it
+
+
 class _Job:
     """What each worker needs: the assignment, the timeout, the limits."""
 
@@ -247,11 +256,15 @@ class _Job:
         self.assignment, self.solutions_dir, self.timeout, self.limits = assignment, solutions_dir, timeout, limits
 
     def __call__(self, path: Path) -> Result:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (min(GRADER_MEMORY, hard if hard >= 0 else GRADER_MEMORY), hard))
         try:
             return grade_submission(path, self.assignment, self.solutions_dir, self.timeout, self.limits)
         except Exception as err:  # a failure of the grader itself: recorded for that student, the class goes on
             return _no_credit(Result(student_name(path, self.assignment.name)), self.assignment, "grader error",
                               [f"{type(err).__name__}: {err}"])
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_dir: Path | str, jobs: int = 1,

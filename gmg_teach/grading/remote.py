@@ -23,6 +23,7 @@ import io
 import json
 import pickle
 import re
+import time
 
 REPLY_CAP = 1024**2  # characters of JSON: a larger answer is refused in the kernel (the grader drops > 2 MB)
 _BASE64 = re.compile(r"'([A-Za-z0-9+/=]*)'")
@@ -31,9 +32,13 @@ _BASE64 = re.compile(r"'([A-Za-z0-9+/=]*)'")
 # ---------------------------------------------------------------------------------------------------------------
 # Kernel side
 # ---------------------------------------------------------------------------------------------------------------
-def answer(namespace: dict, request: str) -> str:
+def answer(request: str) -> str:
     """Answer one request of the grader in the student's namespace (runs in the student's kernel)."""
+    from IPython import get_ipython
+
     from .checks import encode
+
+    namespace = get_ipython().user_ns
 
     try:
         asked = _unpickle(request)
@@ -123,6 +128,10 @@ def not_plain(type_name) -> NotPlainValue:
     return type(name, (NotPlainValue,), {"__slots__": ()})()
 
 
+class GraderTimeLimit(Exception):
+    """The instructor's test code spent more than the time limit of CPU on one submission's answers."""
+
+
 class KernelAnswerError(Exception):
     """The kernel's reply is not a reply of the protocol (the student's process broke it): counts as a crash."""
 
@@ -174,7 +183,7 @@ class StudentFunction:
 
     def many(self, calls: list) -> list:
         """Results of every (args, kwargs) in ``calls``, run in order in one request."""
-        from .checks import decode
+        from .checks import MAX_DECODED, decode
 
         reply = self._ask({"op": "call", "name": self.name, "calls": calls, "patch": self._patch})
         if "error" in reply:
@@ -185,7 +194,8 @@ class StudentFunction:
                 or len(states) != len(mine):
             raise KernelAnswerError("the student's process did not answer with data")
         try:
-            values = [decode(result) for result in results]
+            budget = [MAX_DECODED]  # one for the whole answer
+            values = [decode(result, budget) for result in results]
             for generator, state in zip(mine, states):
                 generator.bit_generator.state = state
         except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as err:
@@ -203,11 +213,14 @@ class StudentNamespace(dict):
     def __init__(self):
         super().__init__(__name__="__main__", __builtins__=builtins)
         self.asker = None  # the current kernel's (the runner replaces it after a restart)
+        self.cpu_deadline = float("inf")  # process_time() after which the test asks no more (the grader's own work)
         self._fetched: set[str] = set()
 
     def _ask(self, asked: dict) -> dict:
         if self.asker is None:
             raise KeyError(asked.get("name"))  # no kernel yet (the setup cells): the name is not defined
+        if time.process_time() > self.cpu_deadline:  # checked here, between statements: never an async exception
+            raise GraderTimeLimit("checking your answers took the grader too long (too large an answer?)")
         return self.asker(asked)
 
     def forget_student_names(self) -> None:
@@ -267,7 +280,11 @@ def request_code(asked: dict, sent: set) -> str:
     Pickler(buffer, protocol=4).dump(asked)
     sent |= set(blobs)
     payload = base64.b64encode(pickle.dumps((buffer.getvalue(), blobs), protocol=4)).decode("ascii")
-    return f"__import__('gmg_teach.grading.remote', fromlist=['answer']).answer(globals(), '{payload}')"
+    return f"{ASKER}.answer('{payload}')"
+
+
+ASKER = "_gmg_teach_grading_remote"  # the code run with each request imports the module under this name
+ASKER_CODE = f"import gmg_teach.grading.remote as {ASKER}"  # an import statement: no name of the student's is used
 
 
 _BLOBS: dict[str, bytes] = {}  # kernel side: the large arrays received so far

@@ -1,7 +1,9 @@
 """Run an assembled notebook cell by cell in a sandboxed kernel, with a time limit per cell and capped output.
 
-Cells in ``in_grader`` (the instructor's tests) never reach the kernel: they run in the grader's process, asking
-the kernel questions (``remote``) through :class:`Asker`, one request at a time, each within the time limit.
+Cells in ``in_grader`` (the instructor's tests) are decided in the grader's process, asking the kernel questions
+(``remote``) through :class:`Asker`, one request at a time, within the cell's time limit. The kernel first runs the
+cell's source as given (the grader passes the released, visible part: the helpers it defines exist in the kernel as
+in the student's notebook); what that shows or raises counts for nothing.
 
 A cell that runs past its limit, or kills its kernel (``os._exit``, a crash, running out of memory), costs that
 cell: the kernel is replaced by a fresh one in the same private folder, the cells before it that completed are
@@ -22,7 +24,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .remote import read_reply, request_code
+from .remote import ASKER_CODE, read_reply, request_code
 
 from .isolation import Sandbox
 
@@ -43,8 +45,8 @@ class RunLog:
 
 
 class CappedClient(NotebookClient):
-    """nbclient's client, keeping at most ``output_cap`` characters of output per cell, and no comm (widget) state:
-    a flood of messages of any kind costs the grader no memory."""
+    """nbclient's client, keeping only printed text and errors (at most ``output_cap`` characters per cell), no
+    displays and no comm (widget) state: a flood of messages of any kind costs the grader no memory."""
 
     output_cap = OUTPUT_CAP
 
@@ -52,8 +54,8 @@ class CappedClient(NotebookClient):
         pass
 
     def output(self, outs, msg, display_id, cell_index):
-        if len(self._display_id_map) > 100:
-            self._display_id_map.clear()
+        if msg.get("msg_type") not in ("stream", "error"):
+            return None  # figures and displays: the grader reads only printed text and errors (``cell_text``)
         kept = sum(_size(out) for out in outs)
         if kept >= self.output_cap:
             if not any(out.get("name") == "gmg-cut" for out in outs):
@@ -113,7 +115,7 @@ class Asker:
             raise KernelLost(self.lost.text) from None
 
     async def _ask(self, asked: dict) -> dict:
-        msg_id = self.client.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+        msg_id = self.client.kc.execute(ASKER_CODE, silent=True, store_history=False, allow_stdin=False,
                             user_expressions={"r": request_code(asked, self.sent)})
         start = time.monotonic()
         deadline = start + max(0.0, self.budget)
@@ -204,7 +206,8 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, in_grader, log: 
             where["replaying"] = False
             for index in range(start, len(nb.cells)):
                 where["index"] = index
-                if index in in_grader:
+                if index in in_grader:  # the visible part in the kernel (its helpers), result ignored; then the test
+                    client.execute_cell(nb.cells[index], index)
                     ask.budget = timeout
                     log.cells[index] = in_grader[index](ask)
                     if ask.lost:
