@@ -20,6 +20,10 @@ __all__ = ["plot_ask_rate_vs_alpha", "plot_best_probabilities", "plot_probe_curv
 LEGEND_FONTSIZE = 9
 BLUE, ORANGE, GREEN, GREY = HEX[Colour.BLUE], HEX[Colour.ORANGE], HEX[Colour.GREEN], "#999999"
 SERIES = [("black", "s", "-"), (BLUE, "o", "--"), (ORANGE, "^", ":"), (GREEN, "D", "-.")]
+WORDS = {"black": "black", BLUE: "blue", ORANGE: "orange", GREEN: "bluish green"}
+SHAPES = {"s": "squares", "o": "discs", "^": "triangles", "D": "diamonds"}
+LINES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot"}
+"""Every series is told apart by colour, marker and line style, and names all three in words in its legend."""
 
 
 def _ax(ax, figsize=(6, 4)):
@@ -37,7 +41,8 @@ def plot_best_probabilities(best: Mapping[str, np.ndarray], confidence: float, a
         values = np.asarray(values, float)
         ax.hist(values, bins=bins, histtype="step", color=colour, linestyle=style, linewidth=2,
                 weights=np.full(len(values), 1 / max(len(values), 1)),
-                label=f"{name} levels ({np.mean(values < confidence):.0%} below the line: it asks)")
+                label=f"{name} levels ({np.mean(values < confidence):.0%} below the line: it asks; "
+                      f"{WORDS[colour]}, {LINES[style]})")
     ax.axvline(confidence, color=GREY, linestyle="--", linewidth=1,
                label=f"asks left of confidence {confidence:g} (grey, dashed)")
     ax.set_xlabel("largest posterior probability that one object is the best here")
@@ -56,7 +61,8 @@ def plot_ask_rate_vs_alpha(rows: Sequence[Mapping], ax=None):
     for key, (colour, marker, style), words in (("deploy_ask", SERIES[1], "asks per deploy episode"),
                                                 ("deploy_exit_with_asks", SERIES[0],
                                                  "deploy: share reaching the exit (asks answered)")):
-        ax.plot(xs, [r[key]["mean"] for r in rows], color=colour, marker=marker, linestyle=style, label=words)
+        ax.plot(xs, [r[key]["mean"] for r in rows], color=colour, marker=marker, linestyle=style,
+                label=f"{words} ({WORDS[colour]}, {SHAPES[marker]}, {LINES[style]})")
         for xv, r in zip(xs, rows):
             ax.scatter([xv] * len(r[key]["per_seed"]), r[key]["per_seed"], color=colour, marker=marker, s=10,
                        alpha=0.35)
@@ -81,7 +87,8 @@ def plot_probe_curves(chosen: Sequence[Sequence[float]], randomly: Sequence[Sequ
                                                  (randomly, SERIES[2], "random levels from the same pool")):
         for i, run in enumerate(runs):
             ax.plot(np.arange(len(run)), run, color=colour, marker=marker, linestyle=style, markersize=4,
-                    alpha=0.8 if runs is chosen else 0.45, label=words if i == 0 else None)
+                    alpha=0.8 if runs is chosen else 0.45,
+                    label=f"{words} ({WORDS[colour]}, {SHAPES[marker]}, {LINES[style]})" if i == 0 else None)
     ax.axhline(target, color=GREY, linestyle="--", linewidth=1)
     ax.text(ax.get_xlim()[1], target, f"identified: {target:g} ", fontsize=LEGEND_FONTSIZE, va="bottom",
             ha="right", color="#555555")
