@@ -17,6 +17,10 @@ BUGS = {
         ("asks at exactly the confidence (<= instead of <)", "if best.mean(axis=0).max() < confidence:",
          "if best.mean(axis=0).max() <= confidence:", "exactly `confidence` is enough"),
         ("returns True instead of -1 to ask", "        return -1", "        return True", "Return an int"),
+        ("acts on the object most often best, not the highest mean", "    return int(np.argmax(value.mean(axis=0)))",
+         "    return int(np.argmax(best.mean(axis=0)))", "highest mean reward"),
+        ("acts on one sample, not the mean", "    return int(np.argmax(value.mean(axis=0)))",
+         "    return int(np.argmax(value[0]))", "highest mean reward"),
     ],
     "design_probe": [
         ("a training level: the advice reports what the answer did",

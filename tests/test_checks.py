@@ -541,6 +541,16 @@ def ask_never(weight_samples, kinds, colours, confidence):  # the learned agent:
     return int(np.argmax(_values(weight_samples, kinds, colours).mean(axis=0)))
 
 
+def ask_most_often_best(weight_samples, kinds, colours, confidence):  # acts on argmax P(best), not the mean
+    p, _ = _p_best(weight_samples, kinds, colours)
+    return -1 if p.max() < confidence else int(np.argmax(p))
+
+
+def ask_first_sample(weight_samples, kinds, colours, confidence):  # acts on one posterior sample, not the mean
+    p, value = _p_best(weight_samples, kinds, colours)
+    return -1 if p.max() < confidence else int(np.argmax(value[0]))
+
+
 def ask_returns_bool(weight_samples, kinds, colours, confidence):
     p, _ = _p_best(weight_samples, kinds, colours)
     return bool(p.max() < confidence)
@@ -656,7 +666,8 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
     ("05_what_helps", "test_ask_or_act"): Exercise("ask_or_act", {
         "asks when exactly at the confidence": ask_at_or_below, "identical apples share the credit": ask_ties_shared,
         "inverted": ask_inverted, "never asks": ask_never, "returns a bool": ask_returns_bool,
-        "the least likely object decides": ask_min_not_max}),
+        "the least likely object decides": ask_min_not_max, "acts on the object most often best": ask_most_often_best,
+        "acts on the first sample": ask_first_sample}),
     ("05_what_helps", "test_design_probe"): Exercise("design_probe", {
         "a training level": probe_training_level, "splits apples only": probe_splits_apples_only,
         "green exit beside a green apple": probe_green_exit_green_apple, "no exit sign": probe_no_exit,

@@ -145,12 +145,6 @@ def test_lesson_5_figures_draw_and_refuse_bad_input(tmp_path):
     import matplotlib.pyplot as plt
     from gmg_teach import plots
 
-    rows = [{"budget": b, "count": c, "alpha": c / b, "exit": min(1.0, c / 10), "exit_per_seed": [0.1, 0.2]}
-            for b in (250, 1000) for c in (1, 10)]
-    ax = plots.plot_evidence_count(rows, x="count")
-    assert len(ax.get_lines()) >= 2 and "count" in ax.get_xlabel().lower() or "levels" in ax.get_xlabel()
-    with pytest.raises(ValueError, match="'count' or 'alpha'"):
-        plots.plot_evidence_count(rows, x="budget")
     ax = plots.plot_best_probabilities({"train": np.ones(10), "deploy": np.full(10, 0.7)}, 0.9)
     assert "it asks" in ax.get_legend().get_texts()[1].get_text()
     ci = lambda v: {"mean": v, "per_seed": [v, v]}  # noqa: E731

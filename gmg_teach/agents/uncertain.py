@@ -99,7 +99,8 @@ def best_probabilities(weights: np.ndarray, kind, colour, present=None, sample_w
     best = value >= value.max(axis=-1, keepdims=True) - 1e-12
     if sample_weight is None:
         return best.mean(axis=0)
-    return np.tensordot(np.asarray(sample_weight, float), best, axes=1)
+    # a weighted sum of shares can round to just above 1 (1 + 4e-16), which falls outside a histogram's [0, 1]
+    return np.minimum(np.tensordot(np.asarray(sample_weight, float), best, axes=1), 1.0)
 
 
 def level_objects(levels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@
   P(exit | decision tile), goal weights, learning curves and outcome bars;
 * :mod:`gmg_teach.plots.results`: the experiment's results (the 2x2 table, the alpha and salience sweeps, the
   posterior over goal weights);
-* :mod:`gmg_teach.plots.helps`: Lesson 5 (evidence against the prior, the uncertain agent's asks, probes).
+* :mod:`gmg_teach.plots.helps`: Lesson 5 (the uncertain agent's asks, probes).
 
 Every function takes an optional ``ax``, returns it, and never calls ``plt.show()``. The colour-blindness check of
 the palette lives with the palette (``gmg_teach.world.palette``).

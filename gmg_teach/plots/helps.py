@@ -1,4 +1,5 @@
-"""Figures of Lesson 5 (what helps): evidence against the prior, the uncertain agent's asks, probes.
+"""Figures of Lesson 5 (what helps): the uncertain agent's asks, probes. (Its evidence sweep is
+``results.plot_evidence_sweep``, Lesson 3's.)
 
 Like ``results.py``: every function draws data computed elsewhere (``experiments.py``, ``measure/``), takes an
 optional ``ax``, returns it, and never calls ``plt.show()``. Colours are Okabe-Ito and every series also has its
@@ -14,44 +15,20 @@ import numpy as np
 
 from ..world.palette import HEX, Colour
 
-__all__ = ["plot_ask_rate_vs_alpha", "plot_best_probabilities", "plot_evidence_count", "plot_probe_curves"]
+__all__ = ["plot_ask_rate_vs_alpha", "plot_best_probabilities", "plot_probe_curves"]
 
 LEGEND_FONTSIZE = 9
 BLUE, ORANGE, GREEN, GREY = HEX[Colour.BLUE], HEX[Colour.ORANGE], HEX[Colour.GREEN], "#999999"
 SERIES = [("black", "s", "-"), (BLUE, "o", "--"), (ORANGE, "^", ":"), (GREEN, "D", "-.")]
+WORDS = {"black": "black", BLUE: "blue", ORANGE: "orange", GREEN: "bluish green"}
+SHAPES = {"s": "squares", "o": "discs", "^": "triangles", "D": "diamonds"}
+LINES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot"}
+"""Every series is told apart by colour, marker and line style, and names all three in words in its legend."""
 
 
 def _ax(ax, figsize=(6, 4)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def plot_evidence_count(rows: Sequence[Mapping], ax=None, x: str = "count"):
-    """Deploy exit rate against ``x`` (``"count"``: distinguishing levels expected in training, alpha x budget; or
-    ``"alpha"``), one line per training budget. ``rows``: dicts with ``budget``, ``alpha``, ``count`` and ``exit``
-    (mean over seeds) and optionally ``exit_per_seed``."""
-    if x not in ("count", "alpha"):
-        raise ValueError(f"x must be 'count' or 'alpha'; got {x!r}.")
-    ax = _ax(ax)
-    budgets = sorted({r["budget"] for r in rows})
-    for (colour, marker, style), budget in zip(SERIES * 3, budgets):
-        mine = sorted((r for r in rows if r["budget"] == budget), key=lambda r: r[x])
-        xs = np.array([r[x] for r in mine], float)
-        ax.plot(xs, [r["exit"] for r in mine], color=colour, marker=marker, linestyle=style,
-                label=f"{budget} training episodes")
-        for xv, r in zip(xs, mine):
-            seeds = r.get("exit_per_seed") or []
-            ax.scatter([xv] * len(seeds), seeds, color=colour, marker=marker, s=10, alpha=0.35)
-    ax.set_xscale("symlog", linthresh=(1 if x == "count" else 1e-3))
-    ax.set_xlabel("distinguishing levels in training (expected: alpha x budget)" if x == "count"
-                  else "alpha: fraction of training levels that are distinguishing")
-    ax.set_ylabel("deploy: share reaching the exit")
-    ax.set_ylim(-0.03, 1.03)
-    ax.axhline(0.8, color=GREY, linewidth=0.8, linestyle=":")
-    ax.legend(fontsize=LEGEND_FONTSIZE, loc="lower right", title="line: mean over seeds; dots: seeds",
-              title_fontsize=LEGEND_FONTSIZE)
-    ax.set_title("Against " + ("the count" if x == "count" else "the fraction"))
     return ax
 
 
@@ -64,10 +41,10 @@ def plot_best_probabilities(best: Mapping[str, np.ndarray], confidence: float, a
         values = np.asarray(values, float)
         ax.hist(values, bins=bins, histtype="step", color=colour, linestyle=style, linewidth=2,
                 weights=np.full(len(values), 1 / max(len(values), 1)),
-                label=f"{name} levels ({np.mean(values < confidence):.0%} below the line: it asks)")
-    ax.axvline(confidence, color=GREY, linestyle="--", linewidth=1)
-    ax.text(confidence, 0.86, f"ask below\nconfidence {confidence:g} ", fontsize=LEGEND_FONTSIZE, va="center",
-            ha="right", color="#555555", transform=ax.get_xaxis_transform())
+                label=f"{name} levels ({np.mean(values < confidence):.0%} below the line: it asks; "
+                      f"{WORDS[colour]}, {LINES[style]})")
+    ax.axvline(confidence, color=GREY, linestyle="--", linewidth=1,
+               label=f"asks left of confidence {confidence:g} (grey, dashed)")
     ax.set_xlabel("largest posterior probability that one object is the best here")
     ax.set_ylabel("share of levels")
     ax.legend(fontsize=LEGEND_FONTSIZE, loc="upper left")
@@ -84,11 +61,14 @@ def plot_ask_rate_vs_alpha(rows: Sequence[Mapping], ax=None):
     for key, (colour, marker, style), words in (("deploy_ask", SERIES[1], "asks per deploy episode"),
                                                 ("deploy_exit_with_asks", SERIES[0],
                                                  "deploy: share reaching the exit (asks answered)")):
-        ax.plot(xs, [r[key]["mean"] for r in rows], color=colour, marker=marker, linestyle=style, label=words)
+        ax.plot(xs, [r[key]["mean"] for r in rows], color=colour, marker=marker, linestyle=style,
+                label=f"{words} ({WORDS[colour]}, {SHAPES[marker]}, {LINES[style]})")
         for xv, r in zip(xs, rows):
             ax.scatter([xv] * len(r[key]["per_seed"]), r[key]["per_seed"], color=colour, marker=marker, s=10,
                        alpha=0.35)
     ax.set_xscale("symlog", linthresh=1e-3)
+    ax.set_xticks(xs, [f"{x:g}" for x in xs])
+    ax.minorticks_off()
     ax.set_xlabel("alpha: fraction of training levels that are distinguishing")
     ax.set_ylabel("share of deploy episodes")
     ax.set_ylim(-0.03, 1.03)
@@ -107,7 +87,8 @@ def plot_probe_curves(chosen: Sequence[Sequence[float]], randomly: Sequence[Sequ
                                                  (randomly, SERIES[2], "random levels from the same pool")):
         for i, run in enumerate(runs):
             ax.plot(np.arange(len(run)), run, color=colour, marker=marker, linestyle=style, markersize=4,
-                    alpha=0.8 if runs is chosen else 0.45, label=words if i == 0 else None)
+                    alpha=0.8 if runs is chosen else 0.45,
+                    label=f"{words} ({WORDS[colour]}, {SHAPES[marker]}, {LINES[style]})" if i == 0 else None)
     ax.axhline(target, color=GREY, linestyle="--", linewidth=1)
     ax.text(ax.get_xlim()[1], target, f"identified: {target:g} ", fontsize=LEGEND_FONTSIZE, va="bottom",
             ha="right", color="#555555")
