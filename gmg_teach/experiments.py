@@ -770,7 +770,7 @@ NETWORK_SIZE, NETWORK_APPLES, NETWORK_LAYOUT = 4, 1, 0
 too big for an end-to-end network on one CPU core in seconds (a prototype had not learned it after 2M steps). The
 layout is fixed, not derived from the master seed: on the 4x4 layout of master seed 0 (a long corridor) the default
 budget plateaus at about 0.65 held-out train success (``benchmarks/bench_network.py --layout``)."""
-NETWORK_SEEDS = 2
+NETWORK_SEEDS = 1
 """Training seeds per network agent shipped with the package (``python -m gmg_teach.train_networks``)."""
 NETWORK_WEIGHTS = Path(__file__).parent / "weights"
 _NETWORK = 9

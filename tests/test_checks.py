@@ -593,6 +593,81 @@ def probe_no_exit():
         #g.A.o#
         #######
     """
+# --- Assignment 6 · a network --------------------------------------------------------------------------------------
+def policy_plain_softmax(logits, open_moves):  # forgets the mask
+    z = np.asarray(logits, float)
+    w = np.exp(z - z.max(axis=1, keepdims=True))
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def policy_mask_after_softmax(logits, open_moves):  # zeroes closed moves but does not renormalise
+    return policy_plain_softmax(logits, open_moves) * np.asarray(open_moves)
+
+
+def policy_wrong_axis(logits, open_moves):  # normalises over the batch, not over moves
+    z = np.where(open_moves, np.asarray(logits, float), -np.inf)
+    w = np.where(open_moves, np.exp(z - z.max()), 0.0)
+    return w / w.sum(axis=0, keepdims=True)
+
+
+def policy_naive_exp(logits, open_moves):  # overflows for confident networks
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = np.where(open_moves, np.exp(np.asarray(logits, float)), 0.0)
+        return w / w.sum(axis=1, keepdims=True)
+
+
+def loss_no_clipping(new, old, adv, clip):
+    return float(np.mean(-adv * np.exp(new - old)))
+
+
+def loss_ratio_without_exp(new, old, adv, clip):
+    ratio = new - old
+    return float(np.maximum(-adv * ratio, -adv * np.clip(ratio, 1 - clip, 1 + clip)).mean())
+
+
+def loss_clips_the_advantage(new, old, adv, clip):
+    ratio = np.exp(new - old)
+    return float(np.maximum(-adv * ratio, -np.clip(adv, 1 - clip, 1 + clip) * ratio).mean())
+
+
+def loss_sum(new, old, adv, clip):
+    ratio = np.exp(new - old)
+    return float(np.maximum(-adv * ratio, -adv * np.clip(ratio, 1 - clip, 1 + clip)).sum())
+
+
+def _channel_columns(channel, n_tiles):
+    from gmg_teach.world.image import CHANNELS
+    c = CHANNELS.index(channel)
+    return slice(c * n_tiles, (c + 1) * n_tiles)
+
+
+def ablate_exit_instead(w, channel, n_tiles):  # always ablates the exit channel
+    w = np.array(w, dtype=float)
+    w[:, _channel_columns("exit", n_tiles)] = 0.0
+    return w
+
+
+def ablate_rows(w, channel, n_tiles):  # hidden units instead of inputs
+    w = np.array(w, dtype=float)
+    w[_channel_columns(channel, n_tiles)] = 0.0
+    return w
+
+
+def ablate_in_place(w, channel, n_tiles):  # changes the argument, returns nothing
+    w[:, _channel_columns(channel, n_tiles)] = 0.0
+
+
+def ablate_interleaved(w, channel, n_tiles):  # assumes tile-major inputs (channel fastest)
+    from gmg_teach.world.image import CHANNELS, N_CHANNELS
+    w = np.array(w, dtype=float)
+    w[:, CHANNELS.index(channel)::N_CHANNELS] = 0.0
+    return w
+
+
+def ablate_everything_after(w, channel, n_tiles):  # from the channel to the end
+    w = np.array(w, dtype=float)
+    w[:, _channel_columns(channel, n_tiles).start:] = 0.0
+    return w
 
 
 @dataclass
@@ -674,6 +749,16 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
         "a list, not a string": level_not_a_string}),
     ("05_what_helps", "test_predict_strong_prior_asks"): Exercise("predicted_strong_prior_asks", {
         "not an option": "never", "a number": 0.0}, value=True),
+    ("06_a_network", "test_masked_policy"): Exercise("masked_policy", {
+        "plain softmax (no mask)": policy_plain_softmax, "mask after softmax, not renormalised": policy_mask_after_softmax,
+        "normalised over the batch": policy_wrong_axis, "naive exp (overflows)": policy_naive_exp}),
+    ("06_a_network", "test_ppo_clip_loss"): Exercise("ppo_clip_loss", {
+        "no clipping": loss_no_clipping, "ratio without exp": loss_ratio_without_exp,
+        "clips the advantage": loss_clips_the_advantage, "sum instead of mean": loss_sum}),
+    ("06_a_network", "test_ablate_channel"): Exercise("ablate_channel", {
+        "ablates the exit channel": ablate_exit_instead, "zeroes hidden units": ablate_rows,
+        "in place, returns nothing": ablate_in_place, "channel-fastest layout": ablate_interleaved,
+        "everything from the channel on": ablate_everything_after}),
 }
 
 

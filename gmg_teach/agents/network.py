@@ -103,7 +103,7 @@ def masked_logits(logits: torch.Tensor, open_moves: torch.Tensor) -> torch.Tenso
 class NetworkConfig:
     """Hyperparameters of :func:`train_network` (PPO, CleanRL's names where they exist)."""
 
-    total_steps: int = 200_000
+    total_steps: int = 400_000
     """Environment steps in total (over all episodes run in parallel)."""
     n_envs: int = 128
     """Episodes stepped at once."""
