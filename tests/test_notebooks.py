@@ -21,7 +21,8 @@ pytest.importorskip("nbval", reason="the notebook tests need nbval (pip install 
 
 def test_lessons_exist():
     names = [p.name for p in LESSONS]
-    assert names == ["01_the_maze.ipynb", "02_capabilities_vs_goals.ipynb", "03_unidentifiability.ipynb"], names
+    assert names == ["01_the_maze.ipynb", "02_capabilities_vs_goals.ipynb", "03_unidentifiability.ipynb",
+                     "04_gallery.ipynb"], names
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])

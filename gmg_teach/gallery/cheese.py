@@ -37,6 +37,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..agents.places import PlaceConfig, train_place_agent
+from ..measure.decisions import share_by_decision_tile
 from ..measure.rollouts import rollout_places
 from ..measure.stats import mean_ci
 from ..world.levels import N_ACTIONS, generate_maze
@@ -159,7 +160,7 @@ class CheeseCornerEnv(gym.Env):
     * v0: first version (issue 19).
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, k: int | None = 1, layout: int = 0, max_steps: int = MAX_STEPS, render_mode: str | None = None):
         self.world = building(layout)
@@ -218,7 +219,7 @@ class CheeseConfig:
 
     @classmethod
     def fast(cls) -> "CheeseConfig":
-        return cls(seeds=3, episodes=1000, eval_episodes=200, sweep=(1, 2, 11))
+        return cls(seeds=3, episodes=1000, eval_episodes=200, sweep=(1, 2, 3, 11))
 
 
 def train(world: PlaceWorld, k: int, seed, episodes: int = 1500, place: float = PLACE_SALIENCE):
@@ -288,3 +289,29 @@ def run(seed: int = 0, config: CheeseConfig | None = None) -> dict:
                   for k in config.sweep],
         "world": world, "agents": agents,
     }
+
+
+def policy_field(agent, world: PlaceWorld, cheese_tile: int, seed: int = 0) -> np.ndarray:
+    """``(tiles,)`` the agent's greedy move from every floor tile with the cheese on ``cheese_tile`` (-1 elsewhere)."""
+    tiles = world.floor[world.floor != cheese_tile]
+    eps = episodes(world, np.full(len(tiles), cheese_tile), tiles)
+    moves = np.full(world.n_tiles, -1, np.int64)
+    moves[tiles] = agent.act(tiles, eps.features, np.random.default_rng(seed))
+    return moves
+
+
+def decision_tiles(world: PlaceWorld, cheese_tile: int) -> np.ndarray:
+    """Tiles on the path between the cheese and the corner, both ends excluded: where the two goals part."""
+    on = world.on_path(np.array([cheese_tile]), np.array([corner(world)]))[0].copy()
+    on[[cheese_tile, corner(world)]] = False
+    return on
+
+
+def cheese_probability_by_decision_tile(agent, world: PlaceWorld, n: int, seed) -> dict[int, tuple[int, float]]:
+    """P(cheese | decision tile) on ``n`` shift episodes (see :func:`~gmg_teach.measure.decisions.share_by_decision_tile`)."""
+    rng = np.random.default_rng(seed)
+    eps = sample(world, n, rng, None)
+    paths = rollout_places(agent, eps, MAX_STEPS, rng)
+    went = outcomes(world, eps, paths) == "cheese"
+    marks = [decision_tiles(world, c) for c in cheese_tiles(eps)]
+    return share_by_decision_tile(paths, marks, went)

@@ -128,7 +128,7 @@ class FollowTheLeaderEnv(gym.Env):
     * v0: first version (issue 19).
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, leader: str = "expert", layout: int = 0, max_steps: int = MAX_STEPS,
                  render_mode: str | None = None):

@@ -190,7 +190,7 @@ class MonsterGridworldEnv(gym.Env):
     * v0: first version (issue 19).
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, horizon: int = SHORT, render_mode: str | None = None):
         if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:

@@ -86,7 +86,8 @@ def run_gallery(seed: int = 0, fast: bool | None = None, names=None, progress=No
         objects[name] = {k: result.pop(k) for k in ("agents", "world") if k in result}
         entry = {k: spec[k] for k in ("title", "intended", "proxy", "reward_advantage", "built_in", "learned",
                                       "paper")}
-        intended = result["intended"]
+        intended = entry["intended_outcome"] = result["intended"]
+        entry["proxy_outcome"] = result["proxy"]
         for role in ("misgeneralizing", "control"):
             rows = result[role]["per_seed"]
             entry[role] = {"trained_on": result[role]["trained_on"], **summarize(rows, intended),
