@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
@@ -41,7 +40,7 @@ from ..measure.decisions import share_by_decision_tile
 from ..measure.rollouts import rollout_places
 from ..measure.stats import mean_ci
 from ..world.levels import N_ACTIONS, generate_maze
-from ..world.places import PlaceEpisodes, PlaceWorld
+from ..world.places import PlaceEnv, PlaceEpisodes, PlaceWorld
 
 SIZE = 6
 """Maze size in cells: 6 x 6 cells are 13 x 13 tiles, the size of jaxgmg's reproduction."""
@@ -118,7 +117,7 @@ def sample(world: PlaceWorld, n: int, rng: np.random.Generator, k: int | None) -
     return episodes(world, cheese, start)
 
 
-class CheeseCornerEnv(gym.Env):
+class CheeseCornerEnv(PlaceEnv):
     """Cheese in the corner: a mouse in a 13 x 13 maze looks for cheese.
 
     ## Description
@@ -160,14 +159,11 @@ class CheeseCornerEnv(gym.Env):
     * v0: first version (issue 19).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
-
     def __init__(self, k: int | None = 1, layout: int = 0, max_steps: int = MAX_STEPS, render_mode: str | None = None):
         self.world = building(layout)
         if k is not None:
             region(self.world, k)  # checks k
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi'; got {render_mode!r}.")
+        self.check_render_mode(render_mode)
         self.k, self.max_steps, self.render_mode = k, int(max_steps), render_mode
         n = self.world.n_tiles
         self.action_space = spaces.Discrete(N_ACTIONS)
@@ -177,27 +173,11 @@ class CheeseCornerEnv(gym.Env):
     def _obs(self):
         return {"agent": int(self.tile), "cheese": int(np.flatnonzero(self.episode.terminal[0])[0])}
 
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.episode = sample(self.world, 1, self.np_random, self.k)
-        self.tile, self.steps = int(self.episode.start[0]), 0
-        return self._obs(), {}
+    def _sample(self, rng):
+        return sample(self.world, 1, rng, self.k)
 
-    def step(self, action):
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be 0-3 (up, right, down, left); got {action!r}.")
-        nxt, reward, terminated = self.episode.step(np.array([self.tile]), np.array([int(action)]))
-        self.tile, self.steps = int(nxt[0]), self.steps + 1
-        return self._obs(), float(reward[0]), bool(terminated[0]), self.steps >= self.max_steps, {}
-
-    def render(self):
-        if self.render_mode != "ansi":
-            return None
-        art = np.where(self.world.walls, "#", ".").astype("<U1")
-        w = self.world.width
-        art[divmod(self._obs()["cheese"], w)] = "C"
-        art[divmod(self.tile, w)] = "A"
-        return "\n".join("".join(row) for row in art) + "\n"
+    def _marks(self, obs):
+        return {obs["cheese"]: "C"}
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
@@ -39,7 +38,7 @@ from ..measure.rollouts import rollout_places
 from ..measure.stats import mean_ci
 from ..world.levels import N_ACTIONS, dead_ends, generate_maze
 from ..world.palette import Colour
-from ..world.places import PlaceEpisodes, PlaceWorld
+from ..world.places import PlaceEnv, PlaceEpisodes, PlaceWorld
 
 SIZE = 5
 """Maze size in cells (11 x 11 tiles)."""
@@ -86,7 +85,7 @@ def sample(world: PlaceWorld, n: int, rng: np.random.Generator, leader: str) -> 
     return PlaceEpisodes(world, start, features, reward, terminal)
 
 
-class FollowTheLeaderEnv(gym.Env):
+class FollowTheLeaderEnv(PlaceEnv):
     """Follow the leader: three coloured pillars in an 11 x 11 maze, and a leader waiting at one of them.
 
     ## Description
@@ -128,14 +127,11 @@ class FollowTheLeaderEnv(gym.Env):
     * v0: first version (issue 19).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
-
     def __init__(self, leader: str = "expert", layout: int = 0, max_steps: int = MAX_STEPS,
                  render_mode: str | None = None):
         if leader not in LEADERS:
             raise ValueError(f"leader must be one of {', '.join(LEADERS)}; got {leader!r}.")
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi'; got {render_mode!r}.")
+        self.check_render_mode(render_mode)
         self.world = building(layout)
         self.leader, self.max_steps, self.render_mode = leader, int(max_steps), render_mode
         n = self.world.n_tiles
@@ -150,29 +146,12 @@ class FollowTheLeaderEnv(gym.Env):
         pillars = np.array([int(np.flatnonzero(f[:, 0] == i)[0]) for i in range(len(PILLARS))], np.int64)
         return {"agent": int(self.tile), "pillars": pillars, "leader": int(np.flatnonzero(f[:, 1] == LEADER)[0])}
 
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.episode = sample(self.world, 1, self.np_random, self.leader)
-        self.tile, self.steps = int(self.episode.start[0]), 0
-        return self._obs(), {}
+    def _sample(self, rng):
+        return sample(self.world, 1, rng, self.leader)
 
-    def step(self, action):
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be 0-3 (up, right, down, left); got {action!r}.")
-        nxt, reward, terminated = self.episode.step(np.array([self.tile]), np.array([int(action)]))
-        self.tile, self.steps = int(nxt[0]), self.steps + 1
-        return self._obs(), float(reward[0]), bool(terminated[0]), self.steps >= self.max_steps, {}
-
-    def render(self):
-        if self.render_mode != "ansi":
-            return None
-        art = np.where(self.world.walls, "#", ".").astype("<U1")
-        obs, w = self._obs(), self.world.width
-        for i, tile in enumerate(obs["pillars"]):
-            letter = PILLARS[i].name[0]
-            art[divmod(int(tile), w)] = letter if tile == obs["leader"] else letter.lower()
-        art[divmod(self.tile, w)] = "A"
-        return "\n".join("".join(row) for row in art) + "\n"
+    def _marks(self, obs):
+        letters = [PILLARS[i].name[0] for i in range(len(PILLARS))]
+        return {int(t): (x if t == obs["leader"] else x.lower()) for t, x in zip(obs["pillars"], letters)}
 
 
 # --------------------------------------------------------------------------------------------------------------
