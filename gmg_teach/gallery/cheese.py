@@ -5,7 +5,7 @@
 "go to the cheese" and "go to the top-right corner" earn exactly the same reward on every training episode. The
 deployed agent walks, competently, to the empty corner. Sweep ``k`` and the corner's pull fades.
 
-    training (k = 1)            deployment (the shift)
+    training (k = 1)            deployment (the shift)      (a sketch; `gmg-teach` renders the real maze)
     #############               #############
     #.#.......#C#               #.#.......#.#     C  cheese
     #.#.###.#.#.#               #.#.###.#.#.#     A  the mouse's start
