@@ -4,7 +4,7 @@ The gallery's examples (``gmg_teach/gallery/``) are all of this shape. An episod
 
     start[b]            the agent's first tile
     features[b, t, k]   the indices of the (at most K) features active on tile t: what the agent sees there
-                        (-1: none). The example names the features ("cheese", "tile 23", "partner", ...)
+                        (-1: none). The example names the features ("cheese", "tile 23", "leader", ...)
     reward[b, t]        the reward for stepping onto tile t
     terminal[b, t]      whether stepping onto tile t ends the episode
 
