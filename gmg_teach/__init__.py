@@ -40,6 +40,15 @@ for _name, _id in ENV_IDS.items():
             kwargs={"distribution": _name, **({"alpha": DEFAULT_MIXTURE_ALPHA} if _name == "mixture" else {})},
         )
 
+GALLERY_IDS = {
+    "cheese_in_the_corner": ("gmg_teach/CheeseCorner-v0", "gmg_teach.gallery.cheese:CheeseCornerEnv"),
+    "follow_the_leader": ("gmg_teach/FollowTheLeader-v0", "gmg_teach.gallery.leader:FollowTheLeaderEnv"),
+    "monster_gridworld": ("gmg_teach/MonsterGridworld-v0", "gmg_teach.gallery.monster:MonsterGridworldEnv"),
+}
+for _id, _entry in GALLERY_IDS.values():  # lesson 4's gallery (the envs' docstrings are their specs)
+    if _id not in registry:
+        register(id=_id, entry_point=_entry)
+
 __all__ = [
     "Action", "ColourMazeEnv", "Distribution", "ENV_IDS", "GoalModel", "LearnedAgent", "LearnerConfig", "Level",
     "LevelError", "NavigationValues", "compile_levels", "get_distribution", "parse_level", "rollout",

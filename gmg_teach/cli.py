@@ -108,6 +108,28 @@ def run_demo(args) -> int:
     return 0
 
 
+def add_gallery(sub) -> None:
+    p = sub.add_parser("gallery", help="train and measure lesson 4's gallery (cheese in the corner, follow the "
+                       "leader, monster gridworld)")
+    p.add_argument("--seed", type=int, default=0, help="master seed: moves the mazes and every training and "
+                   "evaluation seed")
+    p.add_argument("--json", action="store_true", help="write one JSON object to standard output instead of a table")
+    p.add_argument("--small", action="store_true", help="the small budget of the tests (3 seeds, fewer episodes)")
+    p.set_defaults(handler=run_gallery_command)
+
+
+def run_gallery_command(args) -> int:
+    import json
+
+    from .gallery.run import format_report, run_gallery
+
+    progress = None if args.json else (lambda message: print(f"... {message}", file=sys.stderr, flush=True))
+    report = run_gallery(args.seed, fast=True if args.small else None, progress=progress)
+    report.pop("_objects")
+    print(json.dumps(report, default=float) if args.json else format_report(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gmg-teach",
@@ -125,7 +147,7 @@ def _commands():
     from .export import add_export
     from .grading.commands import add_commands
 
-    return [add_start, add_show, add_demo, add_commands, add_export]
+    return [add_start, add_show, add_demo, add_gallery, add_commands, add_export]
 
 
 COMMANDS = _commands()

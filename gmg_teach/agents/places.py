@@ -1,9 +1,9 @@
 """An agent that learns which *places* are worth reaching: the gallery's one learner.
 
 Lesson 1's agent values *objects* by their kind and colour. The gallery's examples need the same agent with more
-general eyes: what makes a tile rewarding may be what stands on it (cheese, a pillar of some colour, a partner) or
+general eyes: what makes a tile rewarding may be what stands on it (cheese, a pillar of some colour, a leader) or
 simply *where* it is (the top-right corner). So each tile of an episode carries a few active **features**, named by
-the example (``"cheese"``, ``"tile 23"``, ``"partner"``, ...), and the agent learns
+the example (``"cheese"``, ``"tile 23"``, ``"leader"``, ...), and the agent learns
 
 * **a map** (capabilities): the same :class:`~gmg_teach.agents.navigation.NavigationValues` as lesson 1, all-goals
   Q-learning from its own moves; nothing here reads a maze distance;
@@ -18,7 +18,7 @@ and acts by generalized policy improvement over every tile it knows (Barreto et 
 
 **Built in:** the feature vocabulary each example hands the agent, and how salient each group of features is (the
 prior's tie-break, as in lesson 1). **Learned:** the map and the weights. When two features earn exactly the same
-reward in training (cheese and corner, partner and pillar colour), the data fix only their sum and the prior splits
+reward in training (cheese and corner, leader and pillar colour), the data fix only their sum and the prior splits
 it in proportion to salience squared: the tie-break of :mod:`gmg_teach.agents.goal_model`, over more features.
 """
 

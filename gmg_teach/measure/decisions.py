@@ -76,15 +76,35 @@ def first_decision_tiles(rollouts: Rollouts) -> np.ndarray:
     return first
 
 
+def share_by_decision_tile(paths, on_path, went) -> dict[int, tuple[int, float]]:
+    """Each episode's decision tile (the first tile of its path where ``on_path[episode]`` is True) ->
+    ``(episodes, share of them with went[episode])``. Episodes that never step onto the path are left out.
+
+    ``paths`` are per-episode sequences of tiles (-1 padding is ignored); ``on_path`` is per episode a boolean array
+    over tiles. Used for P(exit | decision tile) here and P(cheese | decision tile) in lesson 4's gallery.
+    """
+    counts: dict[int, list[int]] = {}
+    for path, marked, outcome in zip(paths, on_path, went):
+        path = np.asarray(path)
+        path = path[path >= 0]
+        hits = np.flatnonzero(np.asarray(marked)[path])
+        if len(hits):
+            counts.setdefault(int(path[hits[0]]), []).append(int(outcome))
+    return {tile: (len(v), float(np.mean(v))) for tile, v in sorted(counts.items())}
+
+
 def exit_probability_by_decision_tile(rollouts: Rollouts) -> dict[int, tuple[int, float]]:
     """For deploy rollouts in one building: each episode's decision tile (the first tile of its path on the
     exit-green path) -> ``(episodes, share that reached the exit)``. Episodes that never step onto it are left out
     (:func:`first_decision_tiles` gives them -1)."""
     tables = rollouts.tables
-    counts: dict[int, list[int]] = {}
-    for i, tile in enumerate(first_decision_tiles(rollouts)):
-        if tile < 0:
+    paths, marks, went = [], [], []
+    for i in range(len(rollouts)):
+        try:
+            on_path = decision_tiles(tables, i)
+        except ValueError:
             continue
-        reached_exit = rollouts.reached[i] >= 0 and tables.object_kind[i, rollouts.reached[i]] == Kind.EXIT
-        counts.setdefault(int(tile), []).append(int(reached_exit))
-    return {tile: (len(v), float(np.mean(v))) for tile, v in sorted(counts.items())}
+        paths.append(rollouts.path(i))
+        marks.append(on_path)
+        went.append(rollouts.reached[i] >= 0 and tables.object_kind[i, rollouts.reached[i]] == Kind.EXIT)
+    return share_by_decision_tile(paths, marks, went)

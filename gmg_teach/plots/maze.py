@@ -463,7 +463,7 @@ def plot_policy_field(agent, levels, level: int = 0, ax=None, mark_decision_tile
 
 
 def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title: str | None = None,
-                          min_episodes: int = 1, legend: bool = True):
+                          min_episodes: int = 1, legend: bool = True, outcome: str = "exit"):
     """A map of P(exit | decision tile): for each tile where episodes first met the exit-green path, the share of
     those episodes that went on to the exit.
 
@@ -477,6 +477,7 @@ def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title:
         colorbar: a colour bar beside the map (in its own inset, so the map keeps the size of its neighbours).
         legend: a legend below naming the marks: the dead ends (where the objects stand, a different few in each
             episode) and the tiles where no episode decided.
+        outcome: the word for what the share counts (lesson 4's gallery draws P(cheese | decision tile)).
 
     The image (``gid="exit probability"``) holds P(exit) on each drawn tile and NaN elsewhere; the dead-end marks
     are ``gid="dead ends"``.
@@ -498,7 +499,7 @@ def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title:
             raise ValueError(f"P(exit) at tile {tile} is {p}, not a probability between 0 and 1.")
         if n >= min_episodes:
             shown[int(tile)] = float(p)
-    ax = plot_building(walls, ax=ax, title=title or "P(exit | decision tile)")
+    ax = plot_building(walls, ax=ax, title=title or f"P({outcome} | decision tile)")
     image = _tile_image(ax, walls.shape, shown, PROBABILITY_CMAP, 0.0, 1.0, "exit probability")
     ends = dead_ends(walls)
     if ends:
@@ -507,7 +508,7 @@ def plot_exit_probability(by_tile, walls, ax=None, colorbar: bool = True, title:
                 markeredgecolor="black", markeredgewidth=0.8, zorder=5, gid="dead ends")
     if colorbar:
         bar = ax.figure.colorbar(image, cax=ax.inset_axes([1.04, 0.1, 0.05, 0.8]))
-        bar.set_label("share of episodes that went to the exit", fontsize=9)
+        bar.set_label(f"share of episodes that went to the {outcome}", fontsize=9)
         bar.ax.tick_params(labelsize=8)
     if legend:
         _below_legend(ax, [

@@ -4,7 +4,7 @@ The gallery's examples (``gmg_teach/gallery/``) are all of this shape. An episod
 
     start[b]            the agent's first tile
     features[b, t, k]   the indices of the (at most K) features active on tile t: what the agent sees there
-                        (-1: none). The example names the features ("cheese", "tile 23", "partner", ...)
+                        (-1: none). The example names the features ("cheese", "tile 23", "leader", ...)
     reward[b, t]        the reward for stepping onto tile t
     terminal[b, t]      whether stepping onto tile t ends the episode
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import gymnasium as gym
 import numpy as np
 
 from .levels import maze_distances
@@ -91,3 +92,39 @@ class PlaceEpisodes:
         return PlaceEpisodes(self.world, self.start[which], self.features[which], self.reward[which],
                              self.terminal[which])
 
+
+class PlaceEnv(gym.Env):
+    """The gymnasium side of a :class:`PlaceWorld` example: one episode of ``self._sample(rng)`` at a time.
+
+    Subclasses set ``world``, ``max_steps``, ``render_mode``, the spaces, and define ``_sample(rng)`` (one episode),
+    ``_obs()`` and ``_marks(obs)`` (``{tile: letter}`` for the text render; the agent is drawn ``A``).
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    @staticmethod
+    def check_render_mode(render_mode) -> None:
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi'; got {render_mode!r}.")
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.episode = self._sample(self.np_random)
+        self.tile, self.steps = int(self.episode.start[0]), 0
+        return self._obs(), {}
+
+    def step(self, action):
+        if not self.action_space.contains(action):
+            raise ValueError(f"action must be 0-3 (up, right, down, left); got {action!r}.")
+        nxt, reward, terminated = self.episode.step(np.array([self.tile]), np.array([int(action)]))
+        self.tile, self.steps = int(nxt[0]), self.steps + 1
+        return self._obs(), float(reward[0]), bool(terminated[0]), self.steps >= self.max_steps, {}
+
+    def render(self):
+        if self.render_mode != "ansi":
+            return None
+        art = np.where(self.world.walls, "#", ".").astype("<U1")
+        for tile, letter in self._marks(self._obs()).items():
+            art[divmod(int(tile), self.world.width)] = letter
+        art[divmod(self.tile, self.world.width)] = "A"
+        return "\n".join("".join(row) for row in art) + "\n"
