@@ -331,6 +331,11 @@ def _cell_summary(agent_name, shift, words, per_seed, agents, planner) -> dict:
 # --- everything -------------------------------------------------------------------------------------------------
 
 
+def n_stages(config: ExperimentConfig) -> int:
+    """How many times :func:`run_experiment` calls ``progress`` (one a stage), for a progress bar."""
+    return len(agent_specs()) + 1 + len(config.alphas) + len(config.colour_saliences) + 1
+
+
 def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dict:
     """Train and evaluate every agent over ``n_seeds`` seeds, the sweeps and the 2x2 table; a JSON-ready dict."""
     config = config or ExperimentConfig()
