@@ -98,3 +98,16 @@ def test_stable_baselines3_ppo_builds_and_runs(env_id, policy):
     model.learn(2048)
     assert model.num_timesteps >= 2048
     print(f"{policy} on {env_id}: {model.num_timesteps / (time.process_time() - start):.0f} steps per CPU second")
+
+
+def test_stable_baselines3s_checker_accepts_the_image():
+    """SB3's own env checker: no warning at 2 pixels a tile (at 1, it says CnnPolicy wants 36x36)."""
+    pytest.importorskip("stable_baselines3")
+    import warnings
+
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sb3_check_env(ImageObservation(gym.make("gmg_teach/ColourMaze-mixture-v0"), pixels_per_tile=2))
+    assert [str(w.message) for w in caught] == []
