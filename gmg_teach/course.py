@@ -73,10 +73,11 @@ def copy_course(target: Path | str, source: Path | str | None = None) -> CopyRep
 
 COLAB_CELL_ID = "colab-install"
 COLAB_CELL = """\
-# Google Colab (or any Python without the course): install gmg-teach first. In a local install this does nothing.
+# On Google Colab (or any Jupyter without the course), this installs gmg-teach first; Colab has the widgets.
+# In a local install it does nothing.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("gmg_teach") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "gmg-teach[course]"], check=True)"""
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "gmg-teach"], check=True)"""
 
 
 def add_colab_cell(path: Path | str) -> bool:
