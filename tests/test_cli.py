@@ -1,5 +1,6 @@
 """The gmg-teach command: start serves the course folder, show draws a level, errors are one plain line."""
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -44,8 +45,20 @@ def test_start_with_a_lesson_that_is_not_there_says_so(tmp_path, monkeypatch, ca
     assert "Cannot find notebooks/99_none.ipynb" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["start", "show", "demo", "build-exercises", "grade", "export-html"])
+def _commands():
+    from gmg_teach.cli import build_parser
+
+    subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(subparsers.choices)
+
+
+def test_the_known_commands_are_there():
+    assert {"start", "show", "demo", "build-exercises", "grade", "export-html"} <= set(_commands())
+
+
+@pytest.mark.parametrize("command", _commands())
 def test_every_command_help_has_a_description_an_example_defaults_and_quiet(command):
+    """Every subcommand, also ones added later: register it with gmg_teach.cli.add_command."""
     out = subprocess.run([sys.executable, "-m", "gmg_teach", command, "--help"], capture_output=True, text=True,
                          check=True).stdout
     usage, description = out.split("\n\n")[:2]
