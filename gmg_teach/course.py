@@ -1,7 +1,7 @@
 """The course as files: where the lessons and exercises are, copying them to a student's folder, the Colab cell.
 
 The sources are ``notebooks/`` and ``exercises/`` at the top of the repository. The wheel ships them as package data
-in ``gmg_teach/course/`` (the mapping is in ``setup.py``; solutions never ship). :func:`course_source` finds either.
+in ``gmg_teach/course_files/`` (the mapping is in ``setup.py``; solutions never ship). :func:`course_source` finds either.
 :func:`copy_course` puts a fresh copy in a student's folder and never overwrites a file the student has.
 
 Every lesson opens with :data:`COLAB_CELL`, which installs the package when it is missing (Google Colab, or any
@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PARTS = ("notebooks", "exercises")  # the course's folders, as a student sees them
-PATTERNS = ("[0-9][0-9]_*.ipynb", "[0-9][0-9]_*.expected.json", "*.md")  # what belongs to the course in them
+PATTERNS = ("[0-9][0-9]_*.ipynb", "[0-9][0-9]_*.expected.json", "*.md", "*.png", "*.gif")  # = package-data
 FIRST_LESSON = "notebooks/01_the_maze.ipynb"
 
 
 def course_source() -> Path:
     """The folder holding ``notebooks/`` and ``exercises/``: the installed package data, or the source checkout."""
     here = Path(__file__).resolve().parent
-    for root in (here / "course", here.parent):  # a wheel install; an editable install of a checkout
+    for root in (here / "course_files", here.parent):  # a wheel install; an editable install of a checkout
         if all((root / part).is_dir() for part in PARTS) and (root / FIRST_LESSON).is_file():
             return root
     raise FileNotFoundError("This installation of gmg-teach has no course files (notebooks/, exercises/). Reinstall "

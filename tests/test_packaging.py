@@ -138,9 +138,12 @@ def test_the_wheel_ships_the_course_and_no_solution(dist):
         texts = {n: z.read(n).decode("utf-8", "replace") for n in names}
     with tarfile.open(sdist) as t:
         sdist_texts = {m.name: t.extractfile(m).read().decode("utf-8", "replace") for m in t.getmembers() if m.isfile()}
-    for expected in course.course_files(ROOT):
-        shipped = f"gmg_teach/course/{expected.as_posix()}"
-        assert texts[shipped] == (ROOT / expected).read_text(encoding="utf-8"), shipped
+    expected = course.course_files(ROOT)
+    for path in expected:
+        shipped = f"gmg_teach/course_files/{path.as_posix()}"
+        assert texts[shipped] == (ROOT / path).read_text(encoding="utf-8"), shipped
+    assert sorted(n for n in names if n.startswith("gmg_teach/course_files/")) == sorted(
+        f"gmg_teach/course_files/{p.as_posix()}" for p in expected)  # what ships is what start copies
     packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "gmg_teach").rglob("__init__.py")}
     assert all(f"{pkg}/__init__.py" in names for pkg in packages)
     assert "gmg_teach/py.typed" in names and any(n.endswith("licenses/LICENSE") for n in names)
