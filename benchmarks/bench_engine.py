@@ -33,7 +33,7 @@ CONFIG = LearnerConfig()
 
 def gym_loop(episodes: int, seed: int):
     """Textbook training: one env, one episode at a time, one learning call per transition."""
-    env = ColourMazeEnv("train")
+    env = ColourMazeEnv("train", max_steps=CONFIG.max_steps)  # the batched learner's episode limit too
     rng = np.random.default_rng(seed)
     agent = new_agent(env.observation_space["agent"].n, CONFIG)
     replay_every = CONFIG.replay_every * CONFIG.batch_size

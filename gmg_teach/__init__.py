@@ -20,7 +20,7 @@ from .world.env import ColourMazeEnv
 from .world.levels import Action, Level, LevelError, parse_level
 from .world.tables import compile_levels
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 MAX_EPISODE_STEPS = 200  # the registered TimeLimit (gym.make(id, max_episode_steps=N) changes it)
 

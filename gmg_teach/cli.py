@@ -1,6 +1,8 @@
 """The ``gmg-teach`` command (also ``python -m gmg_teach``).
 
-Each subcommand is a small ``add_<name>(subparsers)`` function that registers itself and its handler.
+Each subcommand is a small ``add_<name>(subparsers)`` function that registers itself with :func:`add_command` (a
+description, an example, its defaults shown, ``--quiet``) and its handler. Heavy imports happen inside handlers; a
+handler that needs an optional extra calls ``gmg_teach.extras.require`` first, so a missing one is one line.
 """
 
 from __future__ import annotations
@@ -14,13 +16,44 @@ from pathlib import Path
 from . import __version__
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions and examples as written; each option's default shown unless its help already says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("default" in text or any(action.default is nothing for nothing in (None, False, argparse.SUPPRESS))
+                or not action.option_strings):
+            return text
+        return super()._get_help_string(action)
+
+
+def add_command(sub, name: str, *, help: str, description: str, example: str, **kwargs) -> argparse.ArgumentParser:
+    """Register a subcommand: ``help`` is its line in ``gmg-teach --help``; ``example`` ends its own ``--help``."""
+    p = sub.add_parser(name, help=help, description=description, formatter_class=HelpFormatter,
+                       epilog="example:\n  " + example.strip().replace("\n", "\n  "), **kwargs)
+    p.add_argument("-q", "--quiet", action="store_true", help="print no progress, only results and errors")
+    return p
+
+
+def progress_bar(args, total: float | None, desc: str, unit: str = "it"):
+    """A progress bar with an ETA on standard error (tqdm); silent with ``--quiet``. Use as a context manager."""
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: `grade --jobs N` forks worker processes after the bar exists
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=getattr(args, "quiet", False),
+                dynamic_ncols=True, mininterval=0.5)
+
+
 def add_start(sub) -> None:
-    p = sub.add_parser(
-        "start",
+    p = add_command(
+        sub, "start",
         help="open the course in JupyterLab, at the first lesson",
-        description="Open the course in JupyterLab. The server's root is the course folder, so the lessons "
-        "(notebooks/) and your exercises (exercises/) are one click apart in the file browser. Options not listed "
-        "here are passed on to `jupyter lab` (see `jupyter lab --help`).",
+        description="Open the course in JupyterLab. The server's root is this folder, so the lessons (notebooks/) "
+        "and your exercises (exercises/) are one click apart in the file browser. In a folder without the course, "
+        "a fresh copy is put there first; a file you already have is never overwritten (start says which it kept). "
+        "Options not listed here are passed on to `jupyter lab` (see `jupyter lab --help`). Stopping start "
+        "(Ctrl-C) stops Jupyter. Needs the [course] extra.",
+        example="mkdir my-course && cd my-course && gmg-teach start\ngmg-teach start --no-browser --port 8899",
     )
     p.add_argument("--notebook", default="notebooks/01_the_maze.ipynb",
                    help="lesson to open, relative to the course folder (default: the first)")
@@ -44,26 +77,49 @@ def jupyter_lab_command(root: Path, lesson: Path, port: int | None, no_browser: 
 
 
 def run_start(args) -> int:
+    from .course import copy_course, course_files
+    from .extras import require
+
+    require("gmg-teach start", "jupyterlab", "ipykernel", "ipywidgets", extra="course")
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise ValueError(f"--port must be a number from 1 to 65535; got {args.port}.")
     root = Path.cwd()
+    for line in copy_course(root).lines():  # only what is missing; a file already here is kept
+        print(line, flush=True)
     lesson = Path(args.notebook)
     if not (root / lesson).exists():
-        print(f"Cannot find {lesson} here. Run `gmg-teach start` from the course folder (the one with notebooks/ "
-              "and exercises/ in it).", file=sys.stderr)
-        return 2
-    if args.port is not None and not 1 <= args.port <= 65535:
-        print(f"--port must be a number from 1 to 65535; got {args.port}.", file=sys.stderr)
-        return 2
-    print(f"Opening {lesson} in JupyterLab, served from {root}.\n"
-          "  Lessons:   notebooks/01_the_maze.ipynb, 02_capabilities_vs_goals.ipynb, 03_unidentifiability.ipynb\n"
-          "  Exercises: exercises/ (one per lesson, graded)\n"
-          "  Jupyter prints the address to open (with its token) below; it lands on the first lesson.",
-          flush=True)
-    return subprocess.call(jupyter_lab_command(root, lesson, args.port, args.no_browser, list(args.jupyter_args)))
+        raise ValueError(f"Cannot find {lesson} in {root}. Give a lesson of the course folder, e.g. --notebook "
+                         "notebooks/01_the_maze.ipynb.")
+    names = [p.name for p in course_files(root) if p.parts[0] == "notebooks" and p.suffix == ".ipynb"]
+    if not args.quiet:
+        print(f"Opening {lesson} in JupyterLab, served from {root}.\n"
+              f"  Lessons:   notebooks/{', '.join(names)}\n"
+              "  Exercises: exercises/ (one per lesson, graded)\n"
+              "  Jupyter prints the address to open (with its token) below; it lands on the first lesson.\n"
+              "  Ctrl-C stops it.", flush=True)
+    command = jupyter_lab_command(root, lesson, args.port, args.no_browser, list(args.jupyter_args))
+    return exec_command(command)
+
+
+def exec_command(command: list[str]) -> int:
+    """Become ``command`` (POSIX ``exec``), so that a signal to start (Ctrl-C, a kill) reaches Jupyter itself.
+
+    Windows has no real exec: there, run it as a child and wait (Ctrl-C reaches the whole console group).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(command[0], command)
+    return subprocess.call(command)
 
 
 def add_show(sub) -> None:
-    p = sub.add_parser("show", help="print a level as text, with a legend")
-    p.add_argument("--distribution", default="train", help="train, deploy, diverse or mixture")
+    p = add_command(sub, "show", help="print a level as text, with a legend",
+                    description="Print one level of a distribution as ASCII art, with a legend (walls #, the agent "
+                    "A, objects by colour letter: upper case the exit sign, lower case an apple).",
+                    example="gmg-teach show --distribution deploy --seed 3")
+    p.add_argument("--distribution", default="train", choices=["train", "deploy", "diverse", "mixture"],
+                   help="which levels")
     p.add_argument("--alpha", type=float, default=None, help="fraction of deploy levels (mixture only)")
     p.add_argument("--seed", type=int, default=0, help="level seed")
     p.add_argument("--size", type=int, default=9, help="maze size in cells per side")
@@ -83,10 +139,16 @@ def run_show(args) -> int:
 
 
 def add_demo(sub) -> None:
-    p = sub.add_parser("demo", help="run the headline experiment (all agents, all seeds, the sweeps, the 2x2 table)")
+    p = add_command(sub, "demo", help="run the headline experiment (all agents, all seeds, the sweeps, the 2x2 table)",
+                    description="Train every agent over several training seeds and evaluate each on held-out "
+                    "episodes, then the learning curve, the alpha and salience sweeps and the 2x2 table. A "
+                    "progress bar with an ETA goes to standard error; the result (a table, or JSON) to standard "
+                    "output.",
+                    example="gmg-teach demo --small\ngmg-teach demo --seed 3 --json > demo.json")
     p.add_argument("--seed", type=int, default=0, help="master seed: moves the building and every training and "
                    "evaluation seed")
-    p.add_argument("--json", action="store_true", help="write one JSON object to standard output instead of a table")
+    p.add_argument("--json", action="store_true", help="write one JSON object to standard output instead of a table "
+                   "(progress still goes to standard error)")
     p.add_argument("--seeds", type=int, default=None, help="training seeds per agent (default 5)")
     p.add_argument("--eval-episodes", type=int, default=None, help="held-out episodes per distribution (default 500)")
     p.add_argument("--small", action="store_true", help="a quick preview budget (2 seeds, 150 episodes)")
@@ -97,13 +159,21 @@ def run_demo(args) -> int:
     import json
     from dataclasses import replace
 
-    from .experiments import ExperimentConfig, format_report, run_experiment
+    from .experiments import ExperimentConfig, format_report, n_stages, run_experiment
 
     config = ExperimentConfig.small(args.seed) if args.small else ExperimentConfig(seed=args.seed)
     changes = {k: v for k, v in (("n_seeds", args.seeds), ("eval_episodes", args.eval_episodes)) if v is not None}
     config = replace(config, **changes)  # ExperimentConfig checks every value and says what is wrong
-    progress = None if args.json else (lambda message: print(f"... {message}", file=sys.stderr, flush=True))
-    report = run_experiment(config, progress=progress)
+    with progress_bar(args, n_stages(config), "demo", unit="stage") as bar:
+        begun = []
+
+        def progress(message):  # a stage begins, so the one before it has finished
+            bar.update(1 if begun else 0)
+            begun.append(message)
+            bar.set_postfix_str(message)
+
+        report = run_experiment(config, progress=progress)
+        bar.update(1)
     print(json.dumps(report, default=float) if args.json else format_report(report))
     return 0
 
@@ -133,10 +203,14 @@ def run_gallery_command(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gmg-teach",
-        description="gmg-teach: a hands-on course on goal misgeneralization in reinforcement learning.",
+        description="gmg-teach: a hands-on course on goal misgeneralization in reinforcement learning. "
+        "`gmg-teach COMMAND --help` describes a command, with an example.",
+        formatter_class=HelpFormatter,
+        epilog="examples:\n  gmg-teach start            # the course in JupyterLab (pip install \"gmg-teach[course]\")\n"
+        "  gmg-teach demo --small     # the headline experiment, quickly",
     )
     parser.add_argument("--version", action="version", version=f"gmg-teach {__version__}")
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
     for add in COMMANDS:
         add(sub)
     return parser
@@ -164,9 +238,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.handler(args) or 0)
-    except ValueError as err:  # bad input: say what was wrong in one line, no traceback
+    except ValueError as err:  # bad input, or a missing extra: say what was wrong in one line, no traceback
         print(f"gmg-teach: error: {err}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as err:  # an optional dependency a handler did not `require` first
+        from .extras import EXTRA_OF, missing_message
+
+        module = (err.name or "").split(".")[0]
+        if module not in EXTRA_OF:
+            raise
+        print(f"gmg-teach: error: {missing_message(f'gmg-teach {args.command}', module)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gmg-teach: stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -594,6 +594,11 @@ def _median(values):
 # --- everything -------------------------------------------------------------------------------------------------
 
 
+def n_stages(config: ExperimentConfig) -> int:
+    """How many times :func:`run_experiment` calls ``progress`` (one a stage), for a progress bar."""
+    return len(agent_specs()) + 1 + len(config.alphas) + len(config.colour_saliences) + 1
+
+
 def run_experiment(config: ExperimentConfig | None = None, progress=None) -> dict:
     """Train and evaluate every agent over ``n_seeds`` seeds, the sweeps and the 2x2 table; a JSON-ready dict."""
     config = config or ExperimentConfig()

@@ -45,7 +45,13 @@ def export_lesson(path: str | Path, out_dir: str | Path = "html", timeout: int =
 
 
 def add_export(sub) -> None:
-    p = sub.add_parser("export-html", help="run every lesson and write an executed HTML copy of each to html/")
+    from .cli import add_command
+
+    p = add_command(sub, "export-html", help="run every lesson and write an executed HTML copy of each to html/",
+                    description="Run every lesson (notebooks/NN_name.ipynb) top to bottom in a fresh kernel and "
+                    "write an executed HTML copy of each, figures included, so the course can be read before "
+                    "installing anything. The notebooks themselves are not changed. Needs the [instructor] extra.",
+                    example="gmg-teach export-html --fast --out html")
     p.add_argument("--notebooks", default="notebooks", help="folder with the lessons (default: notebooks)")
     p.add_argument("--out", default="html", help="folder for the HTML files (default: html)")
     p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
@@ -54,11 +60,18 @@ def add_export(sub) -> None:
 
 
 def run_export(args) -> int:
+    from .cli import progress_bar
+    from .extras import require
+
+    require("gmg-teach export-html", "nbformat", "nbclient", "nbconvert", "ipykernel", extra="instructor")
     found = lessons(args.notebooks)
     if not found:
         raise ValueError(f"No lessons (NN_name.ipynb) in {args.notebooks!r}: run this from the course folder.")
-    for lesson in found:
-        started = time.perf_counter()
-        target = export_lesson(lesson, args.out, timeout=args.timeout, fast=args.fast)
-        print(f"{lesson} -> {target} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+    with progress_bar(args, len(found), "lessons", unit="lesson") as bar:
+        for lesson in found:
+            bar.set_postfix_str(lesson.name)
+            started = time.perf_counter()
+            target = export_lesson(lesson, args.out, timeout=args.timeout, fast=args.fast)
+            bar.write(f"{lesson} -> {target} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+            bar.update(1)
     return 0

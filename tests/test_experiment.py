@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from gmg_teach.experiments import ExperimentConfig, learning_curve, agent_specs, run_experiment
+from gmg_teach.experiments import ExperimentConfig, agent_specs, learning_curve, n_stages, run_experiment
 from gmg_teach.measure import generalization as gen
 
 pytestmark = pytest.mark.slow
@@ -136,6 +136,8 @@ def test_demo_json_output_matches_documented_fields():
     report = json.loads(out.stdout)
     _check_schema(report)
     assert report["seed"] == 3
+    n = n_stages(ExperimentConfig.small(3))
+    assert f"demo: 100%" in out.stderr and f"{n}/{n}" in out.stderr  # progress on stderr, to its true end
 
 
 @pytest.mark.parametrize("args, words", [(["--seeds", "1"], "n_seeds must be a whole number >= 2"),

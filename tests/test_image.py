@@ -80,14 +80,34 @@ def test_time_limit_is_registered_not_built_in():
     assert gym.spec("gmg_teach/ColourMaze-train-v0").max_episode_steps == gmg_teach.MAX_EPISODE_STEPS == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env_id", sorted(gmg_teach.ENV_IDS.values()))
 @pytest.mark.parametrize("policy", ["CnnPolicy", "MlpPolicy"])
 def test_stable_baselines3_ppo_builds_and_runs(env_id, policy):
-    """SB3's PPO builds and runs a few thousand steps on the image of every id (training budgets: lesson 6)."""
+    """SB3's PPO builds and runs a few thousand steps on the image of every id (training budgets: lesson 6).
+
+    CnnPolicy is SB3's Nature DQN network, which needs 36x36 pixels or more: 2 pixels a tile on the 19x19 building.
+    """
     stable_baselines3 = pytest.importorskip("stable_baselines3")
+    import torch
+
+    torch.set_num_threads(1)
     env = ImageObservation(gym.make(env_id), pixels_per_tile=2 if policy == "CnnPolicy" else 1)
     model = stable_baselines3.PPO(policy, env, n_steps=512, batch_size=128, n_epochs=1, seed=0, device="cpu")
     start = time.process_time()
     model.learn(2048)
     assert model.num_timesteps >= 2048
     print(f"{policy} on {env_id}: {model.num_timesteps / (time.process_time() - start):.0f} steps per CPU second")
+
+
+def test_stable_baselines3s_checker_accepts_the_image():
+    """SB3's own env checker: no warning at 2 pixels a tile (at 1, it says CnnPolicy wants 36x36)."""
+    pytest.importorskip("stable_baselines3")
+    import warnings
+
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sb3_check_env(ImageObservation(gym.make("gmg_teach/ColourMaze-mixture-v0"), pixels_per_tile=2))
+    assert [str(w.message) for w in caught] == []

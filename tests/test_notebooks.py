@@ -46,11 +46,18 @@ def test_lesson_runs_with_nbval(lesson, tmp_path):
 
 
 @pytest.mark.slow
-def test_export_html_writes_an_executed_copy_and_leaves_the_lesson_alone(tmp_path):
-    from gmg_teach.export import export_lesson
-
-    lesson = ROOT / "notebooks" / "02_capabilities_vs_goals.ipynb"
-    before = lesson.read_bytes()
-    page = export_lesson(lesson, tmp_path, fast=True).read_text(encoding="utf-8")
-    assert "Capabilities vs goals" in page and "image/png" in page  # prose and executed figures
-    assert lesson.read_bytes() == before
+def test_export_html_writes_an_executed_copy_of_every_lesson_and_leaves_them_alone(tmp_path):
+    """`gmg-teach export-html`: one HTML page per lesson, executed (figures), no error output; lessons unchanged."""
+    before = {lesson: lesson.read_bytes() for lesson in LESSONS}
+    done = subprocess.run([sys.executable, "-m", "gmg_teach", "export-html", "--fast", "--notebooks",
+                           str(ROOT / "notebooks"), "--out", str(tmp_path)], capture_output=True, text=True,
+                          env=dict(os.environ, MPLBACKEND="Agg"), timeout=1800)
+    assert done.returncode == 0, done.stderr[-4000:]
+    for lesson in LESSONS:
+        page = (tmp_path / f"{lesson.stem}.html").read_text(encoding="utf-8")
+        title = next(line for line in lesson.read_text(encoding="utf-8").splitlines() if '"# Lesson' in line)
+        assert title.split("—")[-1].strip(' ",\\n')[:30] in page  # the prose
+        assert "data:image/png;base64" in page  # executed figures, embedded
+        assert "jp-RenderedText" in page and "Traceback" not in page and 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+        assert lesson.read_bytes() == before[lesson]
+    assert f"{len(LESSONS)}/{len(LESSONS)}" in done.stderr  # the progress bar reached the end

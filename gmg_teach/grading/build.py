@@ -238,8 +238,12 @@ def _solution_files(solutions_dir: Path) -> list[Path]:
 STALE = "stale"  # in a check without recomputing: an expected-values file whose solution changed
 
 
-def _planned(solutions_dir: Path, exercises_dir: Path, recompute: bool, checking: bool = False) -> dict:
-    """Every file build would write, with its text (None: an expected-values file that is up to date)."""
+def _planned(solutions_dir: Path, exercises_dir: Path, recompute: bool, checking: bool = False,
+             progress=None) -> dict:
+    """Every file build would write, with its text (None: an expected-values file that is up to date).
+
+    ``progress(name)`` is called after each solution (for a progress bar).
+    """
     planned: dict[Path, str | None] = {}
     for src in _solution_files(solutions_dir):
         where = f"{Path(solutions_dir).name}/{src.name}"
@@ -253,6 +257,8 @@ def _planned(solutions_dir: Path, exercises_dir: Path, recompute: bool, checking
                 planned[target] = None
             else:
                 planned[target] = STALE if checking and not recompute else compute_expected(src, where)
+        if progress is not None:
+            progress(src.name)
     return planned
 
 
@@ -273,15 +279,15 @@ def _why_not_ours(path: Path) -> str | None:
 
 
 def build_exercises(solutions_dir: Path | str, exercises_dir: Path | str, force: bool = False,
-                    recompute: bool = False) -> list[str]:
+                    recompute: bool = False, progress=None) -> list[str]:
     """Write the exercise notebook (and expected values) for every ``solutions_dir/<name>.ipynb``.
 
     All or nothing: if any target may not be overwritten (see the module docstring), nothing is written and a
     :class:`BuildError` lists the files. ``force`` overwrites them anyway; ``recompute`` recomputes expected values
-    even for unchanged solutions.
+    even for unchanged solutions. ``progress(name)`` is called after each solution.
     """
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
-    planned = _planned(solutions_dir, exercises_dir, recompute)
+    planned = _planned(solutions_dir, exercises_dir, recompute, progress=progress)
     changed = {path: text for path, text in planned.items()
                if text is not None and (not path.exists() or path.read_text(encoding="utf-8") != text)}
     refused = [reason for path in changed if path.exists() and (reason := _why_not_ours(path))]
@@ -307,7 +313,8 @@ def _orphans(solutions_dir: Path, exercises_dir: Path, planned) -> list[str]:
             for path in files if path not in planned]
 
 
-def check_in_sync(solutions_dir: Path | str, exercises_dir: Path | str, recompute: bool = False) -> list[str]:
+def check_in_sync(solutions_dir: Path | str, exercises_dir: Path | str, recompute: bool = False,
+                  progress=None) -> list[str]:
     """Everything that differs between ``exercises_dir`` and what build would write; empty when in sync.
 
     Expected values are compared by the solution hash they record, unless ``recompute`` (then they are computed
@@ -315,7 +322,7 @@ def check_in_sync(solutions_dir: Path | str, exercises_dir: Path | str, recomput
     """
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
     problems = []
-    planned = _planned(solutions_dir, exercises_dir, recompute, checking=True)
+    planned = _planned(solutions_dir, exercises_dir, recompute, checking=True, progress=progress)
     for path, text in planned.items():
         if not path.exists():
             problems.append(f"{path} is missing")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 
 def add_commands(sub) -> None:
@@ -16,7 +17,15 @@ def add_commands(sub) -> None:
 
 
 def add_build_exercises(sub) -> None:
-    p = sub.add_parser("build-exercises", help="generate exercises/ (student notebooks) from solutions/")
+    from ..cli import add_command
+
+    p = add_command(sub, "build-exercises", help="generate exercises/ (student notebooks) from solutions/",
+                    description="Generate the student notebooks in exercises/ from the solution notebooks in "
+                    "solutions/ with nbgrader's preprocessors (solutions and hidden tests removed), and the expected "
+                    "values of the visible checks (which runs each solution once). Never edit exercises/ by hand. "
+                    "A progress bar with an ETA goes to standard error. Needs the [instructor] extra.",
+                    example="gmg-teach build-exercises\ngmg-teach build-exercises --check   # in CI: exit 1 if out "
+                    "of date")
     p.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
     p.add_argument("--exercises", default="exercises", help="folder to write exercises to (default: exercises)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date")
@@ -26,33 +35,44 @@ def add_build_exercises(sub) -> None:
     p.set_defaults(handler=run_build_exercises)
 
 
-def needs_instructor_extra(command: str) -> None:
-    """Refuse in one line when nbgrader (whose preprocessors build and grade use) is not installed."""
-    import importlib.util
-
-    if importlib.util.find_spec("nbgrader") is None:
-        raise ValueError(f"gmg-teach {command} needs nbgrader, which students do not install: "
-                         "pip install 'gmg-teach[instructor]' (or -r requirements-instructor.txt)")
-
-
 def run_build_exercises(args) -> int:
+    from ..cli import progress_bar
+    from ..extras import require
+
+    require("gmg-teach build-exercises", "nbgrader", "nbformat", "nbclient", "ipykernel", extra="instructor")
     from .build import build_exercises, check_in_sync
 
-    needs_instructor_extra("build-exercises")
+    total = len(list(Path(args.solutions).glob("*.ipynb"))) or None
+    with progress_bar(args, total, "solutions", unit="notebook") as bar:
+        def progress(name):
+            bar.set_postfix_str(name)
+            bar.update(1)
 
+        if args.check:
+            problems = check_in_sync(args.solutions, args.exercises, recompute=args.recompute, progress=progress)
+        else:
+            lines = build_exercises(args.solutions, args.exercises, force=args.force, recompute=args.recompute,
+                                    progress=progress)
     if args.check:
-        problems = check_in_sync(args.solutions, args.exercises, recompute=args.recompute)
         for problem in problems:
             print(problem)
         print("out of date: run `gmg-teach build-exercises`" if problems else "exercises are in sync with solutions")
         return 1 if problems else 0
-    for line in build_exercises(args.solutions, args.exercises, force=args.force, recompute=args.recompute):
-        print(line)
+    for line in lines:
+        if not (args.quiet and line.startswith("up to date")):
+            print(line)
     return 0
 
 
 def add_grade(sub) -> None:
-    p = sub.add_parser("grade", help="grade submitted notebooks: a gradebook CSV and a feedback file per student")
+    from ..cli import add_command
+
+    p = add_command(sub, "grade", help="grade submitted notebooks: a gradebook CSV and a feedback file per student",
+                    description="Run each submitted notebook in its own sandboxed kernel (bubblewrap, when "
+                    "installed) with the assignment's hidden tests from solutions/, then write a gradebook CSV and "
+                    "one feedback file per student. A progress bar with an ETA goes to standard error. Needs the "
+                    "[instructor] extra.",
+                    example="gmg-teach grade submitted/ --assignment 01_the_maze --out grades.csv --jobs 2")
     p.add_argument("submissions", nargs="+", help="submitted notebooks, or folders of them. The student's name is "
                    "the file name, or the folder name for <student>/<assignment>.ipynb")
     p.add_argument("--assignment", required=True, help="assignment name: solutions/<NAME>.ipynb holds its tests")
@@ -69,18 +89,29 @@ def add_grade(sub) -> None:
 
 
 def run_grade(args) -> int:
-    needs_instructor_extra("grade")
+    from ..cli import progress_bar
+    from ..extras import require
+
+    require("gmg-teach grade", "nbgrader", "nbformat", "nbclient", "jupyter_client", "ipykernel", "zmq",
+            extra="instructor")
     from .grader import grade_class
     from .isolation import Limits
 
     if args.jobs < 1 or args.timeout <= 0 or args.memory < 0.5:
         raise ValueError("--jobs must be at least 1, --timeout more than 0 seconds and --memory at least 0.5 GB")
     start = time.monotonic()
-    rows = grade_class(args.submissions, args.assignment, args.out, solutions_dir=args.solutions,
-                       feedback_dir=args.feedback_dir, jobs=args.jobs, timeout=args.timeout,
-                       exercises_dir=args.exercises, limits=Limits(memory_bytes=int(args.memory * 1024**3)))
+    with progress_bar(args, None, "grading", unit="notebook") as bar:
+        def progress(total):  # the submissions are found: the bar learns its length
+            bar.reset(total=total)
+            return lambda result: bar.update(1)
+
+        rows = grade_class(args.submissions, args.assignment, args.out, solutions_dir=args.solutions,
+                           feedback_dir=args.feedback_dir, jobs=args.jobs, timeout=args.timeout,
+                           exercises_dir=args.exercises, limits=Limits(memory_bytes=int(args.memory * 1024**3)),
+                           progress=progress)
     sys.stdout.reconfigure(errors="backslashreplace")
     for row in rows:
         print(f"{row['student']:<24} {row['total']:>6} / {row['max']:<6} {row['status']}")
-    print(f"graded {len(rows)} submissions in {time.monotonic() - start:.1f} s -> {args.out}", file=sys.stderr)
+    if not args.quiet:
+        print(f"graded {len(rows)} submissions in {time.monotonic() - start:.1f} s -> {args.out}", file=sys.stderr)
     return 0

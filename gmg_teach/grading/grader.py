@@ -268,16 +268,26 @@ class _Job:
 
 
 def grade_all(submissions: dict[str, Path], assignment: Assignment, solutions_dir: Path | str, jobs: int = 1,
-              timeout: float = 60.0, limits: Limits = Limits()) -> list[Result]:
-    """Grade every submission, ``jobs`` at a time (separate processes, each with its own kernels)."""
+              timeout: float = 60.0, limits: Limits = Limits(),
+              on_result=None) -> list[Result]:
+    """Grade every submission, ``jobs`` at a time (separate processes, each with its own kernels).
+
+    ``on_result(result)`` is called as each submission is graded, in order (for a progress bar).
+    """
     job = _Job(assignment, solutions_dir, timeout, limits)
     paths = list(submissions.values())
+    done = on_result or (lambda result: None)
+    results = []
     if jobs <= 1:
-        results = [job(path) for path in paths]
+        for path in paths:
+            results.append(job(path))
+            done(results[-1])
     else:
         # fork (Linux) reuses this process's imports; it has started no kernel or event loop yet, so it is safe
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(job, paths))
+            for result in pool.map(job, paths):
+                results.append(result)
+                done(result)
     for name, result in zip(submissions, results):
         result.student = name
     return results
@@ -294,8 +304,13 @@ def _content_hashes(paths: list[Path]) -> dict[str, str]:
 
 def grade_class(submission_paths: list[Path | str], assignment_name: str, out: Path | str,
                 solutions_dir: Path | str = "solutions", feedback_dir: Path | str | None = None, jobs: int = 1,
-                timeout: float = 60.0, exercises_dir: Path | str | None = None, limits: Limits = Limits()) -> list:
-    """The whole ``gmg-teach grade`` command: grade, then write the gradebook and one feedback file per student."""
+                timeout: float = 60.0, exercises_dir: Path | str | None = None, limits: Limits = Limits(),
+                progress=None) -> list:
+    """The whole ``gmg-teach grade`` command: grade, then write the gradebook and one feedback file per student.
+
+    ``progress(n_submissions)`` is called once the submissions are found, and returns the ``on_result`` callback
+    of :func:`grade_all` (a progress bar's update).
+    """
     out = Path(out)
     feedback_dir = Path(feedback_dir) if feedback_dir else out.parent / f"{out.stem}_feedback"
     assignment = load_assignment(solutions_dir, assignment_name, exercises_dir)
@@ -315,7 +330,8 @@ def grade_class(submission_paths: list[Path | str], assignment_name: str, out: P
     watched = [*instructor, *submissions.values()]
     hashes = _content_hashes([package_dir(), *watched])
     environment = fingerprint(environment_paths())
-    results = grade_all(submissions, assignment, solutions_dir, jobs=jobs, timeout=timeout, limits=limits)
+    results = grade_all(submissions, assignment, solutions_dir, jobs=jobs, timeout=timeout, limits=limits,
+                        on_result=progress(len(submissions)) if progress else None)
     changed = [path for path, digest in _content_hashes([package_dir(), *watched]).items()
                if hashes.get(path) != digest] + [path for path in hashes if not Path(path).exists()]
     changed += changed_files(environment, fingerprint(environment_paths()))
