@@ -19,6 +19,10 @@ BUGS = {
          "    pairs = np.unique(np.stack([np.asarray(tiles, dtype=int), np.asarray(actions, dtype=int)], axis=1), axis=0)",
          "    pairs = np.stack([np.asarray(tiles, dtype=int), np.asarray(actions, dtype=int)], axis=1)",
          "each distinct (tile, move) counts once"),
+        ("counts each tile once, keeping one move per tile (two different moves from one tile are two decisions)",
+         "    pairs = np.unique(np.stack([np.asarray(tiles, dtype=int), np.asarray(actions, dtype=int)], axis=1), axis=0)",
+         "    pairs = np.stack([np.asarray(tiles, dtype=int), np.asarray(actions, dtype=int)], axis=1)\n"
+         "    pairs = pairs[np.unique(pairs[:, 0], return_index=True)[1]]", "each distinct (tile, move) counts once"),
     ],
     "classify_cell": [
         ("the median efficiency of all episodes (np.nanmedian), not of those at their revealed goal",
