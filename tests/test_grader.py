@@ -303,3 +303,18 @@ def test_the_tests_namespace_sees_plain_data_and_the_real_notimplementederror():
     assert not same(1, ns["lied"]) and "AlwaysEqual" in show(ns["lied"])
     with pytest.raises(NotImplementedError):
         exec("add(0)", ns)
+
+
+def test_a_file_name_that_looks_like_a_formula_is_quoted_and_a_huge_file_refused(tmp_path):
+    from gmg_teach.grading.gradebook import Result, gradebook_rows
+    from gmg_teach.grading.grader import MAX_SUBMISSION, _load_submission
+
+    class Toy:
+        tests, manual, max_points = {"test_add": 1.0}, {}, 1.0
+
+    rows = gradebook_rows([Result('=HYPERLINK("http://x";"see")', {"test_add": 1.0})], Toy, {})
+    assert rows[0]["student"] == "'=HYPERLINK(\"http://x\";\"see\")"
+    big = tmp_path / "big.ipynb"
+    with big.open("wb") as f:
+        f.truncate(MAX_SUBMISSION + 1)
+    assert _load_submission(big)[1].startswith("too large")

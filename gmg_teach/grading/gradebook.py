@@ -38,10 +38,10 @@ def gradebook_rows(results: list[Result], assignment, previous: dict[str, dict[s
     """One row per student; hand-graded points already entered in ``previous`` (by student) are kept."""
     rows = []
     for result in results:
-        row = {"student": result.student}
+        row = {"student": "'" + result.student if result.student[:1] in ("=", "+", "-", "@") else result.student}
         for grade_id in [*assignment.tests, *assignment.manual]:
             score = result.scores.get(grade_id, 0.0)
-            kept = previous.get(result.student, {}).get(grade_id, "") if grade_id in assignment.manual else ""
+            kept = previous.get(row["student"], {}).get(grade_id, "") if grade_id in assignment.manual else ""
             row[grade_id] = kept if score is None else _number(score)
         row["total"] = _number(sum(_to_float(row[g]) for g in [*assignment.tests, *assignment.manual]))
         row["max"] = _number(assignment.max_points)

@@ -87,6 +87,9 @@ def student_name(path: Path, assignment: str) -> str:
     return path.stem
 
 
+MAX_SUBMISSION = 50 * 2**20  # bytes: a notebook with its outputs cleared is far smaller
+
+
 def read_submission_text(path: Path) -> tuple[str, str | None]:
     """The text of a notebook file: UTF-8 with or without a byte-order mark; bytes that are not UTF-8 are read as
     Latin-1 (with a note) rather than refused."""
@@ -103,6 +106,8 @@ codecs.register_error("gmg-latin-1", lambda err: (err.object[err.start:err.end].
 def _load_submission(path: Path):
     """(the submission notebook or None, the reason it cannot be graded or None, notes)."""
     try:
+        if Path(path).stat().st_size > MAX_SUBMISSION:
+            return None, f"too large: over {MAX_SUBMISSION // 2**20} MB (clear the outputs and upload it again)", []
         text, note = read_submission_text(path)
     except OSError as err:
         return None, f"cannot read the file: {err.strerror}", []
