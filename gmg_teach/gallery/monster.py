@@ -50,7 +50,7 @@ CHOICES = ("apple", "shield")
 DISCOUNT = 0.95
 """The map's discount."""
 CHOICE_DISCOUNT = 0.95
-LEARNING_RATE = 0.01
+LEARNING_RATE = 0.005
 """The chooser's discount per step: how much it cares about what comes after this pickup."""
 CHASE = 0.9
 """Each step a monster moves towards the agent with this probability, else at random (or stays)."""
@@ -329,13 +329,13 @@ class MonsterConfig:
     seeds: int = 5
     short_episodes: int = 3000
     """Training episodes of 25 steps (the misgeneralizing agent)."""
-    long_episodes: int = 400
+    long_episodes: int = 800
     """Training episodes of 200 steps (the control): 8 times the steps each, about the same time in all."""
     eval_episodes: int = 200
 
     @classmethod
     def fast(cls) -> "MonsterConfig":
-        return cls(seeds=3, short_episodes=2000, long_episodes=300, eval_episodes=100)
+        return cls(seeds=3, short_episodes=2000, long_episodes=600, eval_episodes=100)
 
 
 def train(horizon: int, seed, episodes: int) -> MonsterAgent:
