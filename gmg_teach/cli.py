@@ -179,8 +179,14 @@ def run_demo(args) -> int:
 
 
 def add_gallery(sub) -> None:
-    p = sub.add_parser("gallery", help="train and measure lesson 4's gallery (cheese in the corner, follow the "
-                       "leader, monster gridworld)")
+    p = add_command(sub, "gallery", help="train and measure lesson 4's gallery (cheese in the corner, follow the "
+                    "leader, monster gridworld)",
+                    description="Train every example of lesson 4's gallery over several training seeds (the agent "
+                    "that misgeneralizes and its control) and measure each on its training distribution and on the "
+                    "shift: the intended goal's and the proxy's rates, with 95% confidence intervals over seeds, and "
+                    "each agent's cell of the 2x2 table. Stage lines go to standard error; the result (a table, or "
+                    "JSON) to standard output.",
+                    example="gmg-teach gallery --small\ngmg-teach gallery --seed 3 --json > gallery.json")
     p.add_argument("--seed", type=int, default=0, help="master seed: moves the mazes and every training and "
                    "evaluation seed")
     p.add_argument("--json", action="store_true", help="write one JSON object to standard output instead of a table")
@@ -193,7 +199,8 @@ def run_gallery_command(args) -> int:
 
     from .gallery.run import format_report, run_gallery
 
-    progress = None if args.json else (lambda message: print(f"... {message}", file=sys.stderr, flush=True))
+    quiet = args.json or args.quiet
+    progress = None if quiet else (lambda message: print(f"... {message}", file=sys.stderr, flush=True))
     report = run_gallery(args.seed, fast=True if args.small else None, progress=progress)
     report.pop("_objects")
     print(json.dumps(report, default=float) if args.json else format_report(report))
