@@ -318,3 +318,23 @@ def test_a_file_name_that_looks_like_a_formula_is_quoted_and_a_huge_file_refused
     with big.open("wb") as f:
         f.truncate(MAX_SUBMISSION + 1)
     assert _load_submission(big)[1].startswith("too large")
+
+
+def _threads() -> int:
+    return int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines()
+                    if line.startswith("Threads:")))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="counts threads through /proc (Linux)")
+def test_grading_leaves_no_threads_behind(tmp_path):
+    """Red team F9: each submission's kernel client left a heartbeat and two zmq threads in the grading process, so a
+    long class run grew until its address-space limit killed it with nothing written. Grading one student or four
+    (in this process, --jobs 1) must end with the same number of threads."""
+    counts = []
+    for n in (1, 4):
+        submitted = tmp_path / f"class{n}"
+        write_class(submitted, {f"s{i}": CRAFTED["correct"] for i in range(n)})
+        assert grade([submitted], tmp_path / f"grades{n}.csv", "--quiet") == 0
+        counts.append(_threads())
+    assert counts[1] <= counts[0], f"threads after grading 1 submission: {counts[0]}, after 4 more: {counts[1]}"

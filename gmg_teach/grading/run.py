@@ -194,8 +194,10 @@ def _run_from(nb, start: int, sandbox: Sandbox, timeout: float, in_grader, log: 
         cell_index, execute_reply["content"]["status"])
     where = {"index": start, "replaying": start > 0, "ready": False}
     try:
+        # cleanup_kc: nbclient stops the client's channels (a heartbeat and two zmq threads) only when asked, since
+        # it does not own this km; without it every submission left them behind in the grading process
         with client.setup_kernel(env=sandbox.launch_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 cwd=str(sandbox.folder)):
+                                 cwd=str(sandbox.folder), cleanup_kc=True):
             where["ready"] = True
             ask = Asker(client, timeout)
             for earlier in range(start):
