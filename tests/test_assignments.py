@@ -44,9 +44,11 @@ POINTS = {
                              "test_same_optimal_policy": 2, "test_design_distinguishing_level": 3},
     "05_what_helps": {"test_best_probabilities": 3, "test_ask_or_act": 2, "test_design_probe": 3,
                       "test_predict_strong_prior_asks": 1},
+    "06_a_network": {"test_masked_policy": 3, "test_ppo_clip_loss": 2, "test_ablate_channel": 3},
 }
 MANUAL = {"01_the_maze": "maze_question", "02_capabilities_vs_goals": "dangerous_cell_question",
-          "03_unidentifiability": "unidentifiability_question", "05_what_helps": "asking_question"}
+          "03_unidentifiability": "unidentifiability_question", "05_what_helps": "asking_question",
+          "06_a_network": "ablation_question"}
 PREDICTION = {"01_the_maze": ("predict_larger_weight", "test_fit_goal"),  # (prediction answer, the test before it)
               "02_capabilities_vs_goals": ("predict_renovated_cell", "test_classify_cell"),
               "03_unidentifiability": ("predict_train_posterior", "test_goal_posterior"),
@@ -67,6 +69,9 @@ PLANTED = {
     "05_what_helps": ("ask_or_act",  # acts on the object most often best, not on the highest mean reward
                       "return int(np.argmax(value.mean(axis=0)))", "return int(np.argmax(best.mean(axis=0)))",
                       "test_ask_or_act"),
+    "06_a_network": ("ppo_clip_loss",  # the optimistic bound (min), not PPO's pessimistic one
+                     "np.maximum(-advantage * ratio, -advantage * clipped)",
+                     "np.minimum(-advantage * ratio, -advantage * clipped)", "test_ppo_clip_loss"),
 }
 FAKE_CHECK = "\n\n\ndef visible_check(*args, **kwargs):\n    print('✓ all checks passed')\n"
 
@@ -114,7 +119,7 @@ def test_assignment_structure_is_what_the_tests_expect(name):
     assert f"**Points:** {auto} auto-graded + {int(assignment.manual[MANUAL[name]])} graded by hand" in header
 
 
-@pytest.mark.parametrize("name", sorted(POINTS))
+@pytest.mark.parametrize("name", sorted(PREDICTION))
 def test_the_prediction_is_recorded_before_the_cell_that_reveals_it(name):
     """Predict before you run: the prediction's answer and test come right before the revealing (ungraded) cell."""
     answer, _ = PREDICTION[name]
