@@ -42,16 +42,19 @@ POINTS = {
                                  "test_predict_renovated_cell": 1, "test_noisy_rates": 3},
     "03_unidentifiability": {"test_goal_posterior": 3, "test_predict_train_posterior": 1, "test_shaped_reward": 2,
                              "test_same_optimal_policy": 2, "test_design_distinguishing_level": 3},
+    "04_gallery": {"test_tie_split": 3, "test_distinguishing": 3, "test_smallest_fixing_k": 2,
+                   "test_predict_corner_share": 1},
     "05_what_helps": {"test_best_probabilities": 3, "test_ask_or_act": 2, "test_design_probe": 3,
                       "test_predict_strong_prior_asks": 1},
     "06_a_network": {"test_masked_policy": 3, "test_ppo_clip_loss": 2, "test_ablate_channel": 3},
 }
 MANUAL = {"01_the_maze": "maze_question", "02_capabilities_vs_goals": "dangerous_cell_question",
-          "03_unidentifiability": "unidentifiability_question", "05_what_helps": "asking_question",
-          "06_a_network": "ablation_question"}
+          "03_unidentifiability": "unidentifiability_question", "04_gallery": "whose_tiebreak",
+          "05_what_helps": "asking_question", "06_a_network": "ablation_question"}
 PREDICTION = {"01_the_maze": ("predict_larger_weight", "test_fit_goal"),  # (prediction answer, the test before it)
               "02_capabilities_vs_goals": ("predict_renovated_cell", "test_classify_cell"),
               "03_unidentifiability": ("predict_train_posterior", "test_goal_posterior"),
+              "04_gallery": ("predict_corner_share", "test_smallest_fixing_k"),
               "05_what_helps": ("predict_strong_prior_asks", "test_design_probe")}
 
 # assignment -> (answer cell, exact text in the reference solution, the subtly wrong text, its test)
@@ -66,6 +69,8 @@ PLANTED = {
     "03_unidentifiability": ("shaped_reward",  # keeps the potential on the objects' tiles
                              "phi = np.where(terminal, 0.0, np.asarray(potential, dtype=float))",
                              "phi = np.asarray(potential, dtype=float)", "test_shaped_reward"),
+    "04_gallery": ("tie_split",  # least squares: the prior left out
+                   " + prior_precision)", ")", "test_tie_split"),
     "05_what_helps": ("ask_or_act",  # acts on the object most often best, not on the highest mean reward
                       "return int(np.argmax(value.mean(axis=0)))", "return int(np.argmax(best.mean(axis=0)))",
                       "test_ask_or_act"),

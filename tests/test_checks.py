@@ -472,6 +472,66 @@ def level_not_a_string():
     return ["#O.A.g#"]
 
 
+# --- Assignment 4 · the gallery --------------------------------------------------------------------------------------
+def split_equal(salience, rows, reward, prior_precision):  # the tie split in equal parts
+    s = np.asarray(salience, float)
+    return np.full(len(s), rows * reward / len(s))
+
+
+def split_least_squares(salience, rows, reward, prior_precision):  # no prior: the whole reward, shared by s^2
+    s = np.asarray(salience, float)
+    return reward * s ** 2 / np.sum(s ** 2)
+
+
+def split_coefficients(salience, rows, reward, prior_precision):  # the coefficients, not the weights (no times s)
+    s = np.asarray(salience, float)
+    return rows * reward * s / (rows * np.sum(s ** 2) + prior_precision)
+
+
+def split_by_salience(salience, rows, reward, prior_precision):  # shares proportional to salience, not its square
+    s = np.asarray(salience, float)
+    return rows * reward * np.sum(s ** 2) / (rows * np.sum(s ** 2) + prior_precision) * s / s.sum()
+
+
+def split_one_row(salience, rows, reward, prior_precision):  # forgets that there are `rows` tiles of data
+    s = np.asarray(salience, float)
+    return reward * s ** 2 / (np.sum(s ** 2) + prior_precision)
+
+
+def apart_off_corner_only(distance, start, cheese_tile, corner_tile):  # the cheese may lie on the way
+    return np.asarray(cheese_tile) != corner_tile
+
+
+def apart_inverted(distance, start, cheese_tile, corner_tile):
+    d, s, c = np.asarray(distance), np.asarray(start), np.asarray(cheese_tile)
+    return d[s, c] + d[c, corner_tile] == d[s, corner_tile]
+
+
+def apart_farther_than_corner(distance, start, cheese_tile, corner_tile):  # cheese farther from the start than corner
+    d, s, c = np.asarray(distance), np.asarray(start), np.asarray(cheese_tile)
+    return d[s, c] > d[s, corner_tile]
+
+
+def k_the_control():
+    return 11
+
+
+def k_one():
+    return 1
+
+
+def k_three():  # fixes it, but k = 2 already does
+    return 3
+
+
+def k_as_text():
+    return "2"
+
+
+def k_as_float():
+    return 2.0
+
+
 # --- Assignment 5 · what helps -------------------------------------------------------------------------------------
 def _values(w, kinds, colours):
     w = np.asarray(w, float)
@@ -733,6 +793,19 @@ EXERCISES: dict[tuple[str, str], Exercise] = {
         "no exit sign": level_no_exit, "an object behind a wall": level_unreachable,
         "a one-row corridor": level_corridor, "the other apple as far as the green one": level_fork_apples_tied,
         "a list, not a string": level_not_a_string}),
+    ("04_gallery", "test_tie_split"): Exercise("tie_split", {
+        "an equal split": split_equal, "no prior (least squares)": split_least_squares,
+        "coefficients, not weights": split_coefficients, "shares by salience, not squared": split_by_salience,
+        "one row of data": split_one_row}),
+    ("04_gallery", "test_distinguishing"): Exercise("distinguishing", {
+        "only off the corner": apart_off_corner_only, "inverted": apart_inverted,
+        "farther than the corner": apart_farther_than_corner}),
+    ("04_gallery", "test_smallest_fixing_k"): Exercise("smallest_fixing_k", {
+        "the control's k": k_the_control, "k = 1 (the misgeneralizing agent)": k_one,
+        "k = 3 (not the smallest)": k_three, "a string": k_as_text,
+        "a float": k_as_float}),
+    ("04_gallery", "test_predict_corner_share"): Exercise("predicted_corner_share", {
+        "not an option": "the corner", "a number": 0.9}, value=True),
     ("05_what_helps", "test_best_probabilities"): Exercise("best_probabilities", {
         "argmax: ties to the first object": best_argmax_only, "ties share the credit": best_ties_shared,
         "counts, not shares": best_counts, "kind weights only": best_kind_only, "seed 0 always": best_seed_zero,
